@@ -1,0 +1,95 @@
+//! Probes, error explanations, the OpenAPI document and the embedded front page.
+
+use actix_web::http::header::ContentType;
+use actix_web::{web, HttpResponse};
+use rust_embed::RustEmbed;
+use serde_json::json;
+use utoipa::OpenApi;
+
+use crate::core::Core;
+use crate::error::{describe, Error, Result};
+
+#[derive(RustEmbed)]
+#[folder = "static/"]
+struct Assets;
+
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"status": "ok"}))
+}
+
+/// Ready when the database answers, `tmp/` takes a file, and free space is above the floor.
+pub async fn readyz(core: web::Data<Core>) -> HttpResponse {
+    let db = core
+        .db
+        .run(|conn| Ok(conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
+        .await
+        .is_ok();
+    let blobs = core.blobs.clone();
+    let floor = core.config.min_free_bytes;
+    let data_dir = core.config.data_dir.clone();
+    let disk = core
+        .db
+        .blocking(move || {
+            drop(blobs.new_temp()?);
+            Ok(free_bytes(&data_dir)?)
+        })
+        .await;
+    let (writable, free) = match disk {
+        Ok(free) => (true, free),
+        Err(_) => (false, 0),
+    };
+    let ready = db && writable && free >= floor;
+    let body = json!({
+        "status": if ready { "ready" } else { "not_ready" },
+        "database": db,
+        "data_dir_writable": writable,
+        "free_bytes": free,
+        "min_free_bytes": floor,
+    });
+    if ready {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
+    }
+}
+
+fn free_bytes(path: &std::path::Path) -> std::io::Result<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes())?;
+    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `c_path` is a valid NUL-terminated string and `stat` is a properly sized buffer.
+    if unsafe { libc::statvfs(c_path.as_ptr(), &mut stat) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(stat.f_bavail as u64 * stat.f_frsize as u64)
+}
+
+/// `<public-url>/errors/<code>`: what a problem `type` points at.
+pub async fn explain(code: web::Path<String>) -> Result<HttpResponse> {
+    let (code, status, title, text) = describe(&code).ok_or(Error::NotFound("error code"))?;
+    Ok(HttpResponse::Ok()
+        .content_type(ContentType::plaintext())
+        .body(format!("{code} ({status} {title})\n\n{text}\n")))
+}
+
+pub async fn openapi() -> HttpResponse {
+    HttpResponse::Ok().json(super::openapi::ApiDoc::openapi())
+}
+
+pub async fn asset(path: web::Path<String>) -> Result<HttpResponse> {
+    let path = path.into_inner();
+    let name = if path.is_empty() {
+        "index.html"
+    } else {
+        path.as_str()
+    };
+    let file = Assets::get(name).ok_or(Error::NotFound("page"))?;
+    let mime = mime_guess::from_path(name).first_or_octet_stream();
+    Ok(HttpResponse::Ok()
+        .content_type(mime.as_ref())
+        .insert_header((
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+        ))
+        .body(file.data.into_owned()))
+}

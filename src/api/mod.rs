@@ -1,0 +1,97 @@
+//! HTTP routes, one module per dialect: each translates its requests into core calls and the
+//! core's answers and errors into its own shape.
+
+pub mod files;
+pub mod meta;
+pub mod native;
+pub mod openapi;
+pub mod problem;
+
+use std::time::Instant;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue, CONTENT_LENGTH};
+use actix_web::middleware::Next;
+use actix_web::{web, HttpMessage};
+use tracing::Instrument;
+
+use crate::error::Error;
+use crate::ids::Id;
+use problem::RequestId;
+
+/// Parses a path id in the native spelling; anything else is a 404, never a 400 or 500.
+pub fn native_id(text: &str, what: &'static str) -> Result<Id, Error> {
+    Id::parse_uuid(text).ok_or(Error::NotFound(what))
+}
+
+/// Outermost middleware: a request id for every request, on the response, and one log line.
+pub async fn request_log(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let id = crate::ids::request_id();
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let method = req.method().clone();
+    let path = req.path().to_owned();
+    let started = Instant::now();
+    let span = tracing::info_span!("request", request_id = %id);
+    // (No clone of the request may live across `next.call`: routing needs it unshared.)
+    let mut res = match next.call(req).instrument(span).await {
+        Ok(res) => res.map_into_boxed_body(),
+        Err(err) => {
+            tracing::error!(request_id = %id, method = %method, path = %path, error = %err, "request failed");
+            return Err(err);
+        }
+    };
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        res.headers_mut()
+            .insert(HeaderName::from_static("x-request-id"), value);
+    }
+    let bytes = res
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    tracing::info!(
+        request_id = %id,
+        method = %method,
+        path = %path,
+        status = res.status().as_u16(),
+        bytes,
+        duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request"
+    );
+    Ok(res)
+}
+
+/// Bad JSON, query strings and paths become `invalid_request` (or 404 for paths).
+pub fn extractor_configs(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(1024 * 1024)
+            .error_handler(|err, _| {
+                let detail = err.to_string();
+                let pointer = detail
+                    .split_once("missing field `")
+                    .and_then(|(_, rest)| rest.split_once('`'))
+                    .map(|(field, _)| format!("/{field}"))
+                    .unwrap_or_default();
+                Error::invalid(
+                    &pointer,
+                    "invalid_json",
+                    format!("The JSON body is not valid: {detail}"),
+                )
+                .into()
+            }),
+    )
+    .app_data(web::QueryConfig::default().error_handler(|err, _| {
+        Error::invalid(
+            "",
+            "invalid_query",
+            format!("The query string is not valid: {err}"),
+        )
+        .into()
+    }))
+    .app_data(web::PathConfig::default().error_handler(|_, _| Error::NotFound("resource").into()));
+}

@@ -1,0 +1,459 @@
+//! The native API under `/v1` (the TopTickets shape): translate, call the core, render.
+
+use actix_multipart::Multipart;
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::native_id;
+use crate::core::model::{Attachment, Message, Scope, Status, Ticket};
+use crate::core::{attachments, messages, tickets, Caller, Core};
+use crate::error::{Error, Result};
+use crate::ids::Id;
+use crate::upload::{self, sniff::ALLOWED};
+
+type Data = web::Data<Core>;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/tickets", web::get().to(list_tickets))
+        .route("/tickets", web::post().to(create_ticket))
+        .route("/tickets/{id}", web::get().to(get_ticket))
+        .route("/tickets/{id}", web::patch().to(update_ticket))
+        .route("/tickets/{id}/messages", web::get().to(list_messages))
+        .route("/tickets/{id}/messages", web::post().to(create_message))
+        .route(
+            "/tickets/{ticket_id}/attachments",
+            web::get().to(list_attachments),
+        )
+        .route(
+            "/tickets/{ticket_id}/attachments",
+            web::post().to(upload_attachment),
+        )
+        .route(
+            "/tickets/{ticket_id}/attachments/{id}",
+            web::get().to(get_attachment),
+        )
+        .route(
+            "/tickets/{ticket_id}/attachments/{id}",
+            web::delete().to(delete_attachment),
+        )
+        .route(
+            "/tickets/{ticket_id}/attachments/{id}/download",
+            web::get().to(download_url),
+        )
+        .route("/attachment-restrictions", web::get().to(restrictions))
+        .route("/me", web::get().to(me));
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TicketView {
+    #[schema(value_type = String, format = Uuid)]
+    id: Id,
+    number: i64,
+    subject: String,
+    #[schema(value_type = String, example = "open")]
+    status: Status,
+    #[schema(value_type = String, format = Uuid)]
+    requester_id: Id,
+    created_at: String,
+    updated_at: String,
+    attachment_count: i64,
+}
+
+impl From<Ticket> for TicketView {
+    fn from(t: Ticket) -> Self {
+        TicketView {
+            id: t.id,
+            number: t.number,
+            subject: t.subject,
+            status: t.status,
+            requester_id: t.requester_id,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+            attachment_count: t.attachment_count,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AttachmentView {
+    #[schema(value_type = String, format = Uuid)]
+    id: Id,
+    #[schema(value_type = Option<String>, format = Uuid)]
+    ticket_id: Option<Id>,
+    #[schema(value_type = Option<String>, format = Uuid)]
+    message_id: Option<Id>,
+    filename: String,
+    content_type: String,
+    size_bytes: i64,
+    sha256: String,
+    #[schema(value_type = String, format = Uuid)]
+    uploaded_by_user_id: Id,
+    created_at: String,
+}
+
+impl From<Attachment> for AttachmentView {
+    fn from(a: Attachment) -> Self {
+        AttachmentView {
+            id: a.id,
+            ticket_id: a.ticket_id,
+            message_id: a.message_id,
+            filename: a.filename,
+            content_type: a.content_type,
+            size_bytes: a.size_bytes,
+            sha256: a.sha256.hex(),
+            uploaded_by_user_id: a.uploaded_by,
+            created_at: a.created_at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MessageView {
+    #[schema(value_type = String, format = Uuid)]
+    id: Id,
+    #[schema(value_type = String, format = Uuid)]
+    ticket_id: Id,
+    #[schema(value_type = String, format = Uuid)]
+    author_id: Id,
+    body: String,
+    created_at: String,
+    attachments: Vec<AttachmentView>,
+}
+
+impl From<Message> for MessageView {
+    fn from(m: Message) -> Self {
+        MessageView {
+            id: m.id,
+            ticket_id: m.ticket_id,
+            author_id: m.author_id,
+            body: m.body,
+            created_at: m.created_at,
+            attachments: m.attachments.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ListParams {
+    /// `open`, `pending` or `closed`.
+    status: Option<String>,
+    /// Case-insensitive search in the subject.
+    q: Option<String>,
+    /// Page size, 1 to 100 (default 25).
+    limit: Option<u32>,
+    /// From the `Link: rel="next"` of the previous page.
+    cursor: Option<String>,
+}
+
+fn parse_status(text: &str, pointer: &str) -> Result<Status> {
+    Status::parse(text).ok_or_else(|| {
+        Error::invalid(
+            pointer,
+            "invalid_status",
+            "The status is one of open, pending, closed.",
+        )
+    })
+}
+
+#[utoipa::path(get, path = "/v1/tickets", tag = "tickets", params(ListParams),
+    responses((status = 200, body = [TicketView], description = "Newest first; `Link: rel=\"next\"` when there is more")))]
+pub async fn list_tickets(
+    core: Data,
+    caller: Caller,
+    params: web::Query<ListParams>,
+) -> Result<HttpResponse> {
+    let params = params.into_inner();
+    let query = tickets::ListQuery {
+        status: params
+            .status
+            .as_deref()
+            .map(|s| parse_status(s, "/status"))
+            .transpose()?,
+        q: params.q.clone(),
+        limit: params.limit,
+        cursor: match params.cursor.as_deref() {
+            Some(c) => Some(Id::parse_uuid(c).ok_or_else(|| {
+                Error::invalid(
+                    "/cursor",
+                    "invalid_cursor",
+                    "Use the cursor from the `Link` header.",
+                )
+            })?),
+            None => None,
+        },
+    };
+    let page = tickets::list(&core, &caller, query.clone()).await?;
+    let mut res = HttpResponse::Ok();
+    if let Some(next) = page.next_cursor {
+        let mut url = format!("{}/v1/tickets?cursor={next}", core.public_url);
+        if let Some(limit) = params.limit {
+            url.push_str(&format!("&limit={limit}"));
+        }
+        if let Some(status) = query.status {
+            url.push_str(&format!("&status={}", status.as_str()));
+        }
+        if let Some(q) = query.q.filter(|q| !q.is_empty()) {
+            url.push_str(&format!(
+                "&q={}",
+                percent_encoding::utf8_percent_encode(&q, percent_encoding::NON_ALPHANUMERIC)
+            ));
+        }
+        res.insert_header((header::LINK, format!("<{url}>; rel=\"next\"")));
+    }
+    Ok(res.json(
+        page.tickets
+            .into_iter()
+            .map(TicketView::from)
+            .collect::<Vec<_>>(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewTicket {
+    subject: String,
+    /// Optional first message.
+    body: Option<String>,
+}
+
+#[utoipa::path(post, path = "/v1/tickets", tag = "tickets", request_body = NewTicket,
+    responses((status = 201, body = TicketView)))]
+pub async fn create_ticket(
+    core: Data,
+    caller: Caller,
+    body: web::Json<NewTicket>,
+) -> Result<HttpResponse> {
+    let body = body.into_inner();
+    let ticket = tickets::create(&core, &caller, &body.subject, body.body).await?;
+    Ok(HttpResponse::Created().json(TicketView::from(ticket)))
+}
+
+#[utoipa::path(get, path = "/v1/tickets/{id}", tag = "tickets", responses((status = 200, body = TicketView)))]
+pub async fn get_ticket(core: Data, caller: Caller, id: web::Path<String>) -> Result<HttpResponse> {
+    let ticket = tickets::get(&core, &caller, native_id(&id, "ticket")?).await?;
+    Ok(HttpResponse::Ok().json(TicketView::from(ticket)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct TicketChange {
+    subject: Option<String>,
+    /// `open`, `pending` or `closed`.
+    status: Option<String>,
+}
+
+#[utoipa::path(patch, path = "/v1/tickets/{id}", tag = "tickets", request_body = TicketChange,
+    responses((status = 200, body = TicketView)))]
+pub async fn update_ticket(
+    core: Data,
+    caller: Caller,
+    id: web::Path<String>,
+    body: web::Json<TicketChange>,
+) -> Result<HttpResponse> {
+    let body = body.into_inner();
+    let change = tickets::Change {
+        subject: body.subject,
+        status: body
+            .status
+            .as_deref()
+            .map(|s| parse_status(s, "/status"))
+            .transpose()?,
+    };
+    let ticket = tickets::update(&core, &caller, native_id(&id, "ticket")?, change).await?;
+    Ok(HttpResponse::Ok().json(TicketView::from(ticket)))
+}
+
+#[utoipa::path(get, path = "/v1/tickets/{id}/messages", tag = "messages",
+    responses((status = 200, body = [MessageView], description = "Oldest first, with attachments")))]
+pub async fn list_messages(
+    core: Data,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse> {
+    let list = messages::list(&core, &caller, native_id(&id, "ticket")?).await?;
+    Ok(HttpResponse::Ok().json(list.into_iter().map(MessageView::from).collect::<Vec<_>>()))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewMessage {
+    #[serde(default)]
+    body: String,
+    /// Uploads on this ticket, not yet on a message, that this message carries.
+    #[serde(default)]
+    attachment_ids: Vec<String>,
+}
+
+#[utoipa::path(post, path = "/v1/tickets/{id}/messages", tag = "messages", request_body = NewMessage,
+    responses((status = 201, body = MessageView)))]
+pub async fn create_message(
+    core: Data,
+    caller: Caller,
+    id: web::Path<String>,
+    body: web::Json<NewMessage>,
+) -> Result<HttpResponse> {
+    let body = body.into_inner();
+    let ticket_id = native_id(&id, "ticket")?;
+    let mut ids = Vec::new();
+    for (i, text) in body.attachment_ids.iter().enumerate() {
+        ids.push(Id::parse_uuid(text).ok_or_else(|| {
+            Error::invalid(
+                &format!("/attachment_ids/{i}"),
+                "invalid_id",
+                "Not an attachment id.",
+            )
+        })?);
+    }
+    let message = messages::create(&core, &caller, ticket_id, body.body, ids).await?;
+    Ok(HttpResponse::Created().json(MessageView::from(message)))
+}
+
+#[utoipa::path(get, path = "/v1/tickets/{ticket_id}/attachments", tag = "attachments",
+    responses((status = 200, body = [AttachmentView])))]
+pub async fn list_attachments(
+    core: Data,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse> {
+    let list = attachments::list(&core, &caller, native_id(&id, "ticket")?).await?;
+    Ok(HttpResponse::Ok().json(
+        list.into_iter()
+            .map(AttachmentView::from)
+            .collect::<Vec<_>>(),
+    ))
+}
+
+#[utoipa::path(post, path = "/v1/tickets/{ticket_id}/attachments", tag = "attachments",
+    request_body(content_type = "multipart/form-data", description = "One part named `file`"),
+    responses((status = 201, body = AttachmentView),
+              (status = 400, description = "file_too_large, unsupported_file_type, empty_file, missing_file, too_many_attachments")))]
+pub async fn upload_attachment(
+    core: Data,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<String>,
+    multipart: Multipart,
+) -> Result<HttpResponse> {
+    let ticket_id = native_id(&id, "ticket")?;
+    attachments::prepare_upload(&core, &caller, ticket_id).await?;
+    upload::check_declared_length(&req, core.config.max_upload_bytes)?;
+    let form = upload::read_form(&core, multipart, &[]).await?;
+    let (staged, name) = form.file.ok_or(Error::MissingFile)?;
+    let attachment =
+        attachments::create(&core, &caller, ticket_id, staged, name.as_deref()).await?;
+    Ok(HttpResponse::Created().json(AttachmentView::from(attachment)))
+}
+
+#[utoipa::path(get, path = "/v1/tickets/{ticket_id}/attachments/{id}", tag = "attachments",
+    responses((status = 200, body = AttachmentView)))]
+pub async fn get_attachment(
+    core: Data,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse> {
+    let (ticket, id) = path.into_inner();
+    let found = attachments::get(
+        &core,
+        &caller,
+        native_id(&ticket, "ticket")?,
+        native_id(&id, "attachment")?,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(AttachmentView::from(found)))
+}
+
+#[utoipa::path(delete, path = "/v1/tickets/{ticket_id}/attachments/{id}", tag = "attachments",
+    responses((status = 204, description = "Deleted; the file goes with its last attachment")))]
+pub async fn delete_attachment(
+    core: Data,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse> {
+    let (ticket, id) = path.into_inner();
+    attachments::delete(
+        &core,
+        &caller,
+        native_id(&ticket, "ticket")?,
+        native_id(&id, "attachment")?,
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DownloadView {
+    signed_url: String,
+    expires_at: String,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct DownloadParams {
+    /// Ask for `Content-Disposition: inline` (honoured for raster images, PDF and video only).
+    #[serde(default)]
+    inline: bool,
+}
+
+#[utoipa::path(get, path = "/v1/tickets/{ticket_id}/attachments/{id}/download", tag = "attachments",
+    params(DownloadParams), responses((status = 200, body = DownloadView)))]
+pub async fn download_url(
+    core: Data,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    params: web::Query<DownloadParams>,
+) -> Result<HttpResponse> {
+    let (ticket, id) = path.into_inner();
+    let signed = attachments::signed_url(
+        &core,
+        &caller,
+        native_id(&ticket, "ticket")?,
+        native_id(&id, "attachment")?,
+        params.inline,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(DownloadView {
+        signed_url: signed.url,
+        expires_at: signed.expires_at,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RestrictionsView {
+    max_file_size_bytes: u64,
+    max_attachments_per_ticket: u64,
+    allowed_content_types: Vec<&'static str>,
+}
+
+#[utoipa::path(get, path = "/v1/attachment-restrictions", tag = "attachments",
+    responses((status = 200, body = RestrictionsView)))]
+pub async fn restrictions(core: Data, _caller: Caller) -> HttpResponse {
+    HttpResponse::Ok().json(RestrictionsView {
+        max_file_size_bytes: core.config.max_upload_bytes,
+        max_attachments_per_ticket: core.config.max_attachments_per_ticket,
+        allowed_content_types: ALLOWED.to_vec(),
+    })
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserView {
+    #[schema(value_type = String, format = Uuid)]
+    id: Id,
+    name: String,
+    role: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MeView {
+    user: UserView,
+    scopes: Vec<&'static str>,
+}
+
+#[utoipa::path(get, path = "/v1/me", tag = "account", responses((status = 200, body = MeView)))]
+pub async fn me(caller: Caller) -> HttpResponse {
+    HttpResponse::Ok().json(MeView {
+        user: UserView {
+            id: caller.user.id,
+            name: caller.user.name.clone(),
+            role: caller.user.role.as_str().to_owned(),
+        },
+        scopes: caller.scopes.iter().map(Scope::as_str).collect(),
+    })
+}

@@ -1,0 +1,154 @@
+//! The outer edge of errors: a middleware that gives every error response its body, with the
+//! request id and path only the request knows. Native and HostUp routes answer RFC 9457
+//! problem documents; other dialects bring their own `Shape`.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
+use actix_web::{web, HttpMessage, HttpResponse};
+use serde_json::json;
+
+use crate::core::model::now;
+use crate::core::Core;
+use crate::error::{describe, Error, FieldError};
+
+/// The request id, set by the logging middleware for everything inside it.
+#[derive(Clone)]
+pub struct RequestId(pub String);
+
+/// What an error response says, whatever its shape.
+pub struct ErrorInfo {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub title: &'static str,
+    pub detail: String,
+    pub errors: Vec<FieldError>,
+}
+
+/// The error a response carries, if it should get a body: one of ours, another error, or a
+/// bare 404/405 from the router.
+pub fn error_info(res: &ServiceResponse<impl MessageBody>) -> Option<ErrorInfo> {
+    let status = res.status();
+    let error = res.response().error();
+    if let Some(ours) = error.and_then(|e| e.as_error::<Error>()) {
+        if let Error::Internal(cause) = ours {
+            let id = res
+                .request()
+                .extensions()
+                .get::<RequestId>()
+                .map(|r| r.0.clone());
+            tracing::error!(
+                request_id = id.unwrap_or_default(),
+                error = format!("{cause:#}"),
+                "internal error"
+            );
+        }
+        return Some(ErrorInfo {
+            status,
+            code: ours.code(),
+            title: ours.title(),
+            detail: ours.public_detail(),
+            errors: ours.field_errors(),
+        });
+    }
+    if error.is_none()
+        && status != StatusCode::NOT_FOUND
+        && status != StatusCode::METHOD_NOT_ALLOWED
+    {
+        return None;
+    }
+    if !(status.is_client_error() || status.is_server_error()) {
+        return None;
+    }
+    let code = match status.as_u16() {
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "not_found",
+        405 => "method_not_allowed",
+        413 => "file_too_large",
+        429 => "rate_limited",
+        400..=499 => "invalid_request",
+        _ => "internal_error",
+    };
+    let (_, _, title, _) = describe(code)?;
+    Some(ErrorInfo {
+        status,
+        code,
+        title,
+        detail: status.canonical_reason().unwrap_or("Error").to_owned(),
+        errors: Vec::new(),
+    })
+}
+
+/// Replaces the body of an error response, keeping its status and headers.
+pub fn replace_body(
+    res: ServiceResponse<impl MessageBody + 'static>,
+    content_type: &'static str,
+    body: String,
+) -> ServiceResponse<BoxBody> {
+    let (req, old) = res.into_parts();
+    let mut new = HttpResponse::build(old.status()).body(body);
+    for (name, value) in old.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            new.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    new.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    ServiceResponse::new(req, new)
+}
+
+/// The RFC 9457 document for the native and HostUp dialects.
+pub fn problem_json(
+    info: &ErrorInfo,
+    public_url: &str,
+    instance: &str,
+    request_id: &str,
+) -> String {
+    let errors: Vec<_> = info
+        .errors
+        .iter()
+        .map(|e| json!({"pointer": e.pointer, "detail": e.detail, "code": e.code}))
+        .collect();
+    let mut doc = json!({
+        "type": format!("{public_url}/errors/{}", info.code),
+        "title": info.title,
+        "status": info.status.as_u16(),
+        "detail": info.detail,
+        "code": info.code,
+        "instance": instance,
+        "requestId": request_id,
+        "timestamp": now(),
+    });
+    if !errors.is_empty() {
+        doc["errors"] = errors.into();
+    }
+    doc.to_string()
+}
+
+/// Middleware: problem+json bodies for every error response inside it.
+pub async fn render(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    // Services inside answer errors as responses; an `Err` here would have lost the request.
+    let res = next.call(req).await?.map_into_boxed_body();
+    let Some(info) = error_info(&res) else {
+        return Ok(res);
+    };
+    let request_id = res
+        .request()
+        .extensions()
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
+    let public_url = res
+        .request()
+        .app_data::<web::Data<Core>>()
+        .map(|core| core.public_url.clone())
+        .unwrap_or_default();
+    let body = problem_json(&info, &public_url, res.request().path(), &request_id);
+    Ok(replace_body(res, "application/problem+json", body))
+}

@@ -1,0 +1,133 @@
+//! The command line: `serve`, `user`, `key`. Every flag has an `ATTACHE_*` variable.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{Config, LogFormat, DEFAULT_MAX_UPLOAD_BYTES};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "attache",
+    version,
+    about = "An attachment server for helpdesk tickets"
+)]
+pub struct Cli {
+    /// Where the database, signing keys and files live.
+    #[arg(
+        long,
+        global = true,
+        env = "ATTACHE_DATA_DIR",
+        default_value = "./attache-data"
+    )]
+    pub data_dir: PathBuf,
+
+    /// Log line format (logs go to stderr).
+    #[arg(
+        long,
+        global = true,
+        env = "ATTACHE_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    pub log_format: LogFormat,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the server. On an empty data directory, creates it and prints the first admin key.
+    Serve(ServeArgs),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "ATTACHE_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// Public base URL used in signed URLs and links (default: http://<listen>).
+    #[arg(long, env = "ATTACHE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Largest accepted file, in bytes.
+    #[arg(long, env = "ATTACHE_MAX_UPLOAD_BYTES", default_value_t = DEFAULT_MAX_UPLOAD_BYTES)]
+    pub max_upload_bytes: u64,
+    /// Most attachments one ticket may hold.
+    #[arg(long, env = "ATTACHE_MAX_ATTACHMENTS", default_value_t = 100)]
+    pub max_attachments: u64,
+    /// Validity of signed download URLs, in seconds (at most 7 days).
+    #[arg(long, env = "ATTACHE_URL_TTL", default_value_t = 3600)]
+    pub url_ttl: u64,
+    /// Requests per minute per API key (per client address without one); 0 turns limits off.
+    #[arg(long, env = "ATTACHE_RATE_LIMIT", default_value_t = 1200)]
+    pub rate_limit: u32,
+    /// `/readyz` reports not ready when the data directory has less free space, in bytes.
+    #[arg(long, env = "ATTACHE_MIN_FREE_BYTES", default_value_t = 64 * 1024 * 1024)]
+    pub min_free_bytes: u64,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "ATTACHE_WORKERS")]
+    pub workers: Option<usize>,
+    /// Seed demo tickets, users and files, and print fresh demo keys.
+    #[arg(long, env = "ATTACHE_DEMO")]
+    pub demo: bool,
+}
+
+impl ServeArgs {
+    pub fn config(&self, data_dir: PathBuf) -> anyhow::Result<Config> {
+        let mut config = Config::new(data_dir);
+        config.public_url = self.public_url.clone();
+        config.max_upload_bytes = self.max_upload_bytes;
+        config.max_attachments_per_ticket = self.max_attachments;
+        config.url_ttl = std::time::Duration::from_secs(self.url_ttl);
+        config.rate_limit_per_minute = self.rate_limit;
+        config.min_free_bytes = self.min_free_bytes;
+        if let Some(workers) = self.workers {
+            config.workers = workers.max(1);
+        }
+        config.validate()
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Add a user.
+    Add {
+        name: String,
+        #[arg(long, default_value = "customer")]
+        role: String,
+    },
+    /// List users.
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeyCommand {
+    /// Create an API key and print it, alone, on stdout. Creates the user when missing.
+    Create {
+        #[arg(long)]
+        user: String,
+        /// Role for a user created by this command.
+        #[arg(long, default_value = "customer")]
+        role: String,
+        /// Comma-separated scopes (default: all the role may have).
+        #[arg(long, value_delimiter = ',')]
+        scopes: Vec<String>,
+        /// A note to tell keys apart in `key list`.
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// List keys (never the secrets).
+    List {
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Revoke a key by the prefix shown in `key list`, or by its id.
+    Revoke { key: String },
+}

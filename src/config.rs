@@ -1,0 +1,66 @@
+//! Typed settings. clap applies the order "default, then `ATTACHE_*` environment, then flag";
+//! this module checks the values once so the rest of the code can trust them.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{bail, Result};
+
+pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 30 * 1024 * 1024;
+pub const MAX_URL_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    /// Base of every URL attache hands out (signed URLs, `Link`, problem `type`), no trailing `/`.
+    /// `None` means "the address the server is listening on".
+    pub public_url: Option<String>,
+    pub max_upload_bytes: u64,
+    pub max_attachments_per_ticket: u64,
+    pub url_ttl: Duration,
+    /// Requests per minute per key (per client address when unauthenticated); 0 turns it off.
+    pub rate_limit_per_minute: u32,
+    /// `/readyz` answers 503 when the data directory's file system has less free space.
+    pub min_free_bytes: u64,
+    pub workers: usize,
+}
+
+impl Config {
+    /// Defaults for everything but the data directory.
+    pub fn new(data_dir: PathBuf) -> Self {
+        Config {
+            data_dir,
+            public_url: None,
+            max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
+            max_attachments_per_ticket: 100,
+            url_ttl: Duration::from_secs(3600),
+            rate_limit_per_minute: 1200,
+            min_free_bytes: 64 * 1024 * 1024,
+            workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        }
+    }
+
+    pub fn validate(self) -> Result<Self> {
+        if self.max_upload_bytes == 0 {
+            bail!("--max-upload-bytes must be at least 1");
+        }
+        if self.url_ttl.is_zero() || self.url_ttl > MAX_URL_TTL {
+            bail!("--url-ttl must be between 1 second and 7 days (604800 seconds)");
+        }
+        if let Some(url) = &self.public_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                bail!("--public-url must start with http:// or https://");
+            }
+        }
+        Ok(Config {
+            public_url: self.public_url.map(|u| u.trim_end_matches('/').to_owned()),
+            ..self
+        })
+    }
+}

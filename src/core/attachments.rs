@@ -1,0 +1,237 @@
+//! Attachments: upload, list, read, delete, and signed downloads. The order of a commit is
+//! the disk first, then the database: the blob is durable under its hash before the row that
+//! names it commits, inside one write transaction so that a concurrent delete cannot remove
+//! the file in between.
+
+use std::fs::File;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use time::OffsetDateTime;
+
+use crate::core::access::Caller;
+use crate::core::model::{format_time, now, Attachment, Scope, Ticket};
+use crate::core::tickets::visible;
+use crate::core::Core;
+use crate::error::{Error, Result};
+use crate::ids::Id;
+use crate::signing::{Disposition, Grant};
+use crate::store::sql::attachments as sql;
+use crate::store::Sha256;
+use crate::upload::filename::sanitize;
+use crate::upload::sniff::inline_safe;
+use crate::upload::StagedUpload;
+
+/// Path-segment encoding for file names in signed URLs: everything but unreserved characters.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Checks, before any byte is read, that the caller may upload to this ticket and that it has
+/// room; the same count is checked again at commit.
+pub async fn prepare_upload(core: &Core, caller: &Caller, ticket_id: Id) -> Result<Ticket> {
+    caller.require(Scope::AttachmentsWrite)?;
+    let ticket = visible(core, caller, ticket_id).await?;
+    let limit = core.config.max_attachments_per_ticket;
+    if ticket.attachment_count as u64 >= limit {
+        return Err(Error::TooManyAttachments { limit });
+    }
+    Ok(ticket)
+}
+
+/// Commits a staged upload as an attachment of `ticket_id`, named from `client_name`.
+pub async fn create(
+    core: &Core,
+    caller: &Caller,
+    ticket_id: Id,
+    staged: StagedUpload,
+    client_name: Option<&str>,
+) -> Result<Attachment> {
+    let attachment = Attachment {
+        id: Id::new(),
+        ticket_id: Some(ticket_id),
+        message_id: None,
+        sha256: staged.sha256,
+        filename: sanitize(client_name.unwrap_or_default()),
+        content_type: staged.content_type.to_owned(),
+        size_bytes: staged.size as i64,
+        uploaded_by: caller.user.id,
+        created_at: now(),
+    };
+    let limit = core.config.max_attachments_per_ticket;
+    let blobs = core.blobs.clone();
+    core.db
+        .write(move |tx| {
+            if sql::count_for_ticket(tx, ticket_id)? >= limit {
+                return Err(Error::TooManyAttachments { limit });
+            }
+            blobs.place(staged.file, &staged.sha256)?;
+            sql::insert_blob_if_absent(
+                tx,
+                &staged.sha256,
+                staged.size as i64,
+                staged.content_type,
+                &attachment.created_at,
+            )?;
+            sql::insert_attachment(tx, &attachment)?;
+            Ok(attachment)
+        })
+        .await
+}
+
+pub async fn list(core: &Core, caller: &Caller, ticket_id: Id) -> Result<Vec<Attachment>> {
+    caller.require(Scope::AttachmentsRead)?;
+    visible(core, caller, ticket_id).await?;
+    core.db
+        .run(move |conn| Ok(sql::list_for_ticket(conn, ticket_id)?))
+        .await
+}
+
+/// An attachment of a ticket the caller may see; `not_found` for any other.
+pub async fn get(core: &Core, caller: &Caller, ticket_id: Id, id: Id) -> Result<Attachment> {
+    caller.require(Scope::AttachmentsRead)?;
+    visible(core, caller, ticket_id).await?;
+    find_on_ticket(core, ticket_id, id).await
+}
+
+async fn find_on_ticket(core: &Core, ticket_id: Id, id: Id) -> Result<Attachment> {
+    let found = core
+        .db
+        .run(move |conn| Ok(sql::attachment_by_id(conn, id)?))
+        .await?;
+    found
+        .filter(|a| a.ticket_id == Some(ticket_id))
+        .ok_or(Error::NotFound("attachment"))
+}
+
+pub async fn delete(core: &Core, caller: &Caller, ticket_id: Id, id: Id) -> Result<()> {
+    caller.require(Scope::AttachmentsDelete)?;
+    visible(core, caller, ticket_id).await?;
+    let attachment = find_on_ticket(core, ticket_id, id).await?;
+    if !caller.may_delete(&attachment) {
+        return Err(Error::Forbidden(
+            "Customers may delete only the files they uploaded.",
+        ));
+    }
+    let sha = attachment.sha256;
+    let last = core
+        .db
+        .write(move |tx| {
+            sql::delete_attachment(tx, id)?;
+            Ok(sql::delete_blob_if_unreferenced(tx, &sha)?)
+        })
+        .await?;
+    if last {
+        remove_blob_if_unreferenced(core, sha).await?;
+    }
+    Ok(())
+}
+
+/// Removes a blob's file when no row names it. Runs inside a write transaction, so an upload
+/// of the same content either committed before (and the row keeps the file) or will place
+/// its own copy after. A crash before this runs leaves an orphan file for `gc`.
+pub async fn remove_blob_if_unreferenced(core: &Core, sha: Sha256) -> Result<()> {
+    let blobs = core.blobs.clone();
+    core.db
+        .write(move |tx| {
+            if !sql::blob_row_exists(tx, &sha)? {
+                blobs.remove(&sha)?;
+            }
+            Ok(())
+        })
+        .await
+}
+
+/// A download URL that needs no credential, valid for `--url-ttl`.
+pub struct SignedUrl {
+    pub url: String,
+    pub expires_at: String,
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Signs a download URL. `inline` is honoured only for types that are safe to show in place.
+pub async fn signed_url(
+    core: &Core,
+    caller: &Caller,
+    ticket_id: Id,
+    id: Id,
+    inline: bool,
+) -> Result<SignedUrl> {
+    let attachment = get(core, caller, ticket_id, id).await?;
+    Ok(sign(core, &attachment, inline))
+}
+
+pub fn sign(core: &Core, attachment: &Attachment, inline: bool) -> SignedUrl {
+    let expires = unix_now() + core.config.url_ttl.as_secs() as i64;
+    let disposition = if inline && inline_safe(&attachment.content_type) {
+        Disposition::Inline
+    } else {
+        Disposition::Attachment
+    };
+    let grant = Grant {
+        attachment_id: attachment.id,
+        filename: attachment.filename.clone(),
+        expires,
+        disposition,
+    };
+    let (kid, sig) = core.keyring.sign(&grant);
+    let url = format!(
+        "{}/files/{}/{}?exp={expires}&disp={}&kid={kid}&sig={sig}",
+        core.public_url,
+        attachment.id,
+        utf8_percent_encode(&attachment.filename, SEGMENT),
+        disposition.as_str(),
+    );
+    let expires_at =
+        OffsetDateTime::from_unix_timestamp(expires).map_or_else(|_| now(), format_time);
+    SignedUrl { url, expires_at }
+}
+
+/// What a signed URL presents, as parsed from its path and query.
+pub struct Presented {
+    pub attachment_id: Option<Id>,
+    pub filename: String,
+    pub expires: Option<i64>,
+    pub disposition: Option<Disposition>,
+    pub kid: Option<String>,
+    pub signature: Option<String>,
+}
+
+/// Resolves a signed URL to the attachment, the grant it carries and the open blob file.
+/// A deleted attachment is `not_found` whatever the signature; then the signature is checked.
+pub async fn open_signed(core: &Core, presented: Presented) -> Result<(Attachment, Grant, File)> {
+    let id = presented
+        .attachment_id
+        .ok_or(Error::NotFound("attachment"))?;
+    let found = core
+        .db
+        .run(move |conn| Ok(sql::attachment_by_id(conn, id)?))
+        .await?;
+    let attachment = found.ok_or(Error::NotFound("attachment"))?;
+    let (Some(expires), Some(disposition), Some(kid), Some(signature)) = (
+        presented.expires,
+        presented.disposition,
+        presented.kid,
+        presented.signature,
+    ) else {
+        return Err(Error::SignatureInvalid);
+    };
+    let grant = Grant {
+        attachment_id: id,
+        filename: presented.filename,
+        expires,
+        disposition,
+    };
+    core.keyring.verify(&grant, &kid, &signature, unix_now())?;
+    let blobs = core.blobs.clone();
+    let sha = attachment.sha256;
+    let file = core.db.blocking(move || Ok(blobs.open_blob(&sha)?)).await?;
+    Ok((attachment, grant, file))
+}

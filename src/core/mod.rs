@@ -1,0 +1,50 @@
+//! The use cases, dialect-agnostic: every dialect's routes call these and only these.
+//! Rules (who may see or change what, limits, binding uploads) live here once.
+
+pub mod access;
+pub mod attachments;
+pub mod messages;
+pub mod model;
+pub mod tickets;
+pub mod users;
+
+use std::fs;
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use crate::config::Config;
+use crate::signing::Keyring;
+use crate::store::{signing_keys, Blobs, Db};
+
+pub use access::Caller;
+
+/// Everything a request needs, shared by all workers.
+pub struct Core {
+    pub config: Config,
+    /// Base of the URLs attache hands out, without a trailing `/`.
+    pub public_url: String,
+    pub db: Db,
+    pub blobs: Blobs,
+    pub keyring: Keyring,
+}
+
+impl Core {
+    /// Opens the data directory, creating what is missing: the folders, the database (from
+    /// `schema.sql`) and the signing keys.
+    pub fn open(config: Config, public_url: String) -> anyhow::Result<Arc<Core>> {
+        let dir = &config.data_dir;
+        fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let db = Db::open(&dir.join("attache.db"))?;
+        let blobs = Blobs::open(dir).context("preparing blobs/ and tmp/")?;
+        let keyring = signing_keys::load_or_create(&dir.join("signing-keys"))
+            .context("loading signing-keys")?;
+        Ok(Arc::new(Core {
+            config,
+            public_url,
+            db,
+            blobs,
+            keyring,
+        }))
+    }
+}

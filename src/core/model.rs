@@ -1,0 +1,251 @@
+//! The records of the domain, as the core hands them to dialects and the store returns them.
+
+use serde::Serialize;
+use time::format_description::FormatItem;
+use time::macros::format_description;
+use time::OffsetDateTime;
+
+use crate::ids::Id;
+use crate::store::Sha256;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Admin,
+    Agent,
+    Customer,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Agent => "agent",
+            Role::Customer => "customer",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "admin" => Some(Role::Admin),
+            "agent" => Some(Role::Agent),
+            "customer" => Some(Role::Customer),
+            _ => None,
+        }
+    }
+
+    /// The scopes a key of this role may carry (and gets by default).
+    pub fn allowed_scopes(self) -> Scopes {
+        match self {
+            Role::Admin => Scopes::ALL,
+            Role::Agent | Role::Customer => Scopes(Scopes::ALL.0 & !Scope::Admin.bit()),
+        }
+    }
+
+    /// Admins and agents see every ticket; customers only their own.
+    pub fn sees_all_tickets(self) -> bool {
+        matches!(self, Role::Admin | Role::Agent)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    TicketsRead,
+    TicketsWrite,
+    AttachmentsRead,
+    AttachmentsWrite,
+    AttachmentsDelete,
+    Admin,
+}
+
+const ALL_SCOPES: [Scope; 6] = [
+    Scope::TicketsRead,
+    Scope::TicketsWrite,
+    Scope::AttachmentsRead,
+    Scope::AttachmentsWrite,
+    Scope::AttachmentsDelete,
+    Scope::Admin,
+];
+
+impl Scope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::TicketsRead => "tickets:read",
+            Scope::TicketsWrite => "tickets:write",
+            Scope::AttachmentsRead => "attachments:read",
+            Scope::AttachmentsWrite => "attachments:write",
+            Scope::AttachmentsDelete => "attachments:delete",
+            Scope::Admin => "admin",
+        }
+    }
+
+    fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+}
+
+/// A set of scopes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Scopes(u8);
+
+impl Scopes {
+    pub const ALL: Scopes = Scopes(0b11_1111);
+
+    pub fn contains(self, scope: Scope) -> bool {
+        self.0 & scope.bit() != 0
+    }
+
+    pub fn is_subset_of(self, other: Scopes) -> bool {
+        self.0 & !other.0 == 0
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = Scope> {
+        ALL_SCOPES.into_iter().filter(move |s| self.contains(*s))
+    }
+
+    /// Parses canonical names and the vendor aliases (`read:support`, `write:support`).
+    /// Returns the name that is not a scope on failure.
+    pub fn parse<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<Scopes, String> {
+        let mut bits = 0u8;
+        for name in names.into_iter().map(str::trim).filter(|n| !n.is_empty()) {
+            bits |= match name {
+                "read:support" => Scope::TicketsRead.bit() | Scope::AttachmentsRead.bit(),
+                "write:support" => Scope::TicketsWrite.bit() | Scope::AttachmentsWrite.bit(),
+                _ => ALL_SCOPES
+                    .into_iter()
+                    .find(|s| s.as_str() == name)
+                    .ok_or_else(|| name.to_owned())?
+                    .bit(),
+            };
+        }
+        Ok(Scopes(bits))
+    }
+
+    /// Space-separated canonical names, as stored.
+    pub fn to_db(self) -> String {
+        self.iter().map(Scope::as_str).collect::<Vec<_>>().join(" ")
+    }
+
+    pub fn from_db(text: &str) -> Scopes {
+        Scopes::parse(text.split(' ')).unwrap_or_default()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Open,
+    Pending,
+    Closed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::Pending => "pending",
+            Status::Closed => "closed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "open" => Some(Status::Open),
+            "pending" => Some(Status::Pending),
+            "closed" => Some(Status::Closed),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    pub id: Id,
+    pub name: String,
+    pub role: Role,
+    pub created_at: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct ApiKey {
+    pub id: Id,
+    pub user_name: String,
+    pub prefix: String,
+    pub scopes: Scopes,
+    pub label: String,
+    pub created_at: String,
+    pub revoked_at: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ticket {
+    pub id: Id,
+    pub number: i64,
+    pub subject: String,
+    pub status: Status,
+    pub requester_id: Id,
+    pub created_at: String,
+    pub updated_at: String,
+    pub attachment_count: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    pub id: Id,
+    pub ticket_id: Id,
+    pub author_id: Id,
+    pub body: String,
+    pub created_at: String,
+    pub attachments: Vec<Attachment>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attachment {
+    pub id: Id,
+    pub ticket_id: Option<Id>,
+    pub message_id: Option<Id>,
+    pub sha256: Sha256,
+    pub filename: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub uploaded_by: Id,
+    pub created_at: String,
+}
+
+const TIME_FORMAT: &[FormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+
+/// RFC 3339 UTC with milliseconds; such strings sort in time order.
+pub fn format_time(t: OffsetDateTime) -> String {
+    t.to_offset(time::UtcOffset::UTC)
+        .format(TIME_FORMAT)
+        .expect("formatting a UTC time cannot fail")
+}
+
+pub fn now() -> String {
+    format_time(OffsetDateTime::now_utc())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_parse_aliases_and_refuse_unknown_names() {
+        let s = Scopes::parse(["read:support", "attachments:delete"]).unwrap();
+        assert_eq!(
+            s.to_db(),
+            "tickets:read attachments:read attachments:delete"
+        );
+        assert_eq!(Scopes::from_db(&s.to_db()), s);
+        assert_eq!(Scopes::parse(["tickets:read", "root"]), Err("root".into()));
+        assert!(!Role::Customer.allowed_scopes().contains(Scope::Admin));
+        assert!(Role::Admin.allowed_scopes().contains(Scope::Admin));
+    }
+
+    #[test]
+    fn times_are_rfc3339_utc_with_millis() {
+        let t = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
+        assert_eq!(format_time(t), "2023-11-14T22:13:20.000Z");
+    }
+}

@@ -1,0 +1,149 @@
+//! Users and API keys. Keys are `atk_` + 32 Crockford base32 characters (160 random bits);
+//! only their SHA-256 is stored.
+
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::core::access::Caller;
+use crate::core::model::{now, ApiKey, Role, Scopes, User};
+use crate::core::Core;
+use crate::error::{Error, Result};
+use crate::ids::Id;
+use crate::store::sql::users as sql;
+use crate::store::Db;
+
+const KEY_PREFIX: &str = "atk_";
+/// How much of a key `key list` shows, to tell keys apart.
+const SHOWN_PREFIX_LEN: usize = 12;
+
+/// A new key's secret; shown once, never stored.
+pub struct NewKey {
+    pub secret: String,
+    pub user: User,
+    pub scopes: Scopes,
+}
+
+fn hash(secret: &str) -> [u8; 32] {
+    Sha256::digest(secret.as_bytes()).into()
+}
+
+fn generate_secret() -> String {
+    const ALPHABET: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let body: String = bytes
+        .iter()
+        .map(|b| ALPHABET[(b & 31) as usize] as char)
+        .collect();
+    format!("{KEY_PREFIX}{body}")
+}
+
+pub fn add_user(db: &Db, name: &str, role: Role) -> Result<User> {
+    let name = name.trim();
+    if name.is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
+        return Err(Error::invalid(
+            "/name",
+            "invalid_name",
+            "A user name is 1 to 100 printable characters.",
+        ));
+    }
+    db.write_now(|tx| {
+        if sql::user_by_name(tx, name)?.is_some() {
+            return Err(Error::invalid(
+                "/name",
+                "already_exists",
+                format!("User {name} already exists."),
+            ));
+        }
+        let user = User {
+            id: Id::new(),
+            name: name.to_owned(),
+            role,
+            created_at: now(),
+        };
+        sql::insert_user(tx, &user)?;
+        Ok(user)
+    })
+}
+
+pub fn list_users(db: &Db) -> Result<Vec<User>> {
+    db.run_now(|conn| Ok(sql::list_users(conn)?))
+}
+
+pub fn count_users(db: &Db) -> Result<i64> {
+    db.run_now(|conn| Ok(sql::count_users(conn)?))
+}
+
+/// Creates a key for `user_name`, creating the user with `role` when missing (the scripting
+/// contract of `attache key create`). `scopes: None` means all the user's role may have.
+pub fn create_key(
+    db: &Db,
+    user_name: &str,
+    role: Role,
+    scopes: Option<Scopes>,
+    label: &str,
+) -> Result<NewKey> {
+    let user = match db.run_now(|conn| Ok(sql::user_by_name(conn, user_name.trim())?))? {
+        Some(user) => user,
+        None => add_user(db, user_name, role)?,
+    };
+    let allowed = user.role.allowed_scopes();
+    let scopes = scopes.unwrap_or(allowed);
+    if !scopes.is_subset_of(allowed) {
+        return Err(Error::invalid(
+            "/scopes",
+            "scope_not_allowed",
+            format!("A {} may not hold the admin scope.", user.role.as_str()),
+        ));
+    }
+    let secret = generate_secret();
+    let key_hash = hash(&secret);
+    db.write_now(|tx| {
+        sql::insert_key(
+            tx,
+            &sql::NewKey {
+                id: Id::new(),
+                user_id: user.id,
+                key_hash: &key_hash,
+                prefix: &secret[..SHOWN_PREFIX_LEN],
+                scopes,
+                label,
+                created_at: &now(),
+            },
+        )?;
+        Ok(())
+    })?;
+    Ok(NewKey {
+        secret,
+        user,
+        scopes,
+    })
+}
+
+pub fn list_keys(db: &Db, user_name: Option<&str>) -> Result<Vec<ApiKey>> {
+    db.run_now(|conn| Ok(sql::list_keys(conn, user_name)?))
+}
+
+/// Revokes by shown prefix or key id; returns how many keys it revoked.
+pub fn revoke_key(db: &Db, key: &str) -> Result<usize> {
+    let id = Id::parse_uuid(key);
+    db.write_now(|tx| Ok(sql::revoke_key(tx, key, id, &now())?))
+}
+
+/// Turns a presented secret into a caller, or `invalid_credentials`.
+pub async fn authenticate(core: &Core, secret: &str) -> Result<Caller> {
+    if !secret.starts_with(KEY_PREFIX) || secret.len() > 200 {
+        return Err(Error::InvalidCredentials);
+    }
+    let key_hash = hash(secret);
+    let owner = core
+        .db
+        .run(move |conn| Ok(sql::key_owner(conn, &key_hash)?))
+        .await?;
+    let (user, key_id, scopes) = owner.ok_or(Error::InvalidCredentials)?;
+    Ok(Caller {
+        user,
+        key_id,
+        scopes,
+    })
+}

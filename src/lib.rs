@@ -1,0 +1,16 @@
+//! attache: helpdesk ticket attachments, stored once per SHA-256, served through signed URLs.
+
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod core;
+pub mod demo;
+pub mod error;
+pub mod ids;
+pub mod ratelimit;
+pub mod signing;
+pub mod startup;
+pub mod store;
+pub mod upload;

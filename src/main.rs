@@ -1,0 +1,24 @@
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+use attache::cli::Cli;
+use attache::config::LogFormat;
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let filter = EnvFilter::try_from_env("ATTACHE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Json => logs.json().init(),
+        LogFormat::Text => logs.init(),
+    }
+    match attache::commands::run(&cli.data_dir, cli.command) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("attache: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

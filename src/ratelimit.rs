@@ -1,0 +1,97 @@
+//! Per-key rate limits (per client address without a key), by actix-governor, plus the
+//! `X-RateLimit-Reset` header it does not set.
+
+use actix_governor::governor::clock::{Clock, DefaultClock, QuantaInstant};
+use actix_governor::governor::middleware::StateInformationMiddleware;
+use actix_governor::governor::NotUntil;
+use actix_governor::{
+    GovernorConfig, GovernorConfigBuilder, KeyExtractor, SimpleKeyExtractionError,
+};
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{HttpResponse, HttpResponseBuilder};
+use sha2::{Digest, Sha256};
+
+use crate::auth::credential;
+use crate::error::Error;
+
+#[derive(Clone)]
+pub struct KeyOrAddress;
+
+impl KeyExtractor for KeyOrAddress {
+    type Key = String;
+    type KeyExtractionError = SimpleKeyExtractionError<&'static str>;
+
+    fn extract(&self, req: &ServiceRequest) -> Result<String, Self::KeyExtractionError> {
+        Ok(match credential(req.request()) {
+            Some(Ok(secret)) => format!("key:{}", hex::encode(&Sha256::digest(secret)[..12])),
+            _ => format!(
+                "addr:{}",
+                req.peer_addr()
+                    .map(|a| a.ip().to_string())
+                    .unwrap_or_default()
+            ),
+        })
+    }
+
+    fn exceed_rate_limit_response(
+        &self,
+        negative: &NotUntil<QuantaInstant>,
+        mut response: HttpResponseBuilder,
+    ) -> HttpResponse {
+        let retry_after = negative
+            .wait_time_from(DefaultClock::default().now())
+            .as_secs()
+            .max(1);
+        let mut built = response.finish();
+        let mut res = HttpResponse::from_error(Error::RateLimited { retry_after });
+        for (name, value) in built.headers_mut().drain() {
+            if let Some(name) = name {
+                res.headers_mut().insert(name, value);
+            }
+        }
+        res.headers_mut().insert(
+            HeaderName::from_static("retry-after"),
+            HeaderValue::from(retry_after),
+        );
+        res
+    }
+}
+
+pub type Config = GovernorConfig<KeyOrAddress, StateInformationMiddleware>;
+
+/// `None` when limits are off (`--rate-limit 0`).
+pub fn config(per_minute: u32) -> Option<Config> {
+    if per_minute == 0 {
+        return None;
+    }
+    let period_ms = (60_000 / per_minute as u64).max(1);
+    GovernorConfigBuilder::default()
+        .milliseconds_per_request(period_ms)
+        .burst_size(per_minute)
+        .key_extractor(KeyOrAddress)
+        .use_headers()
+        .finish()
+}
+
+/// Adds `X-RateLimit-Reset`: seconds until the whole quota is available again.
+pub async fn reset_header(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut res = next.call(req).await?;
+    let number =
+        |name: &str| -> Option<u64> { res.headers().get(name)?.to_str().ok()?.parse().ok() };
+    if let (Some(limit), Some(remaining)) =
+        (number("x-ratelimit-limit"), number("x-ratelimit-remaining"))
+    {
+        let reset = (limit.saturating_sub(remaining) * 60).div_ceil(limit.max(1));
+        res.headers_mut().insert(
+            HeaderName::from_static("x-ratelimit-reset"),
+            HeaderValue::from(reset),
+        );
+    }
+    Ok(res)
+}

@@ -1,0 +1,80 @@
+//! Builds the server from a `TcpListener` (tests bind port 0), with the route table in one
+//! function.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_governor::Governor;
+use actix_web::dev::{fn_service, Server};
+use actix_web::middleware::{from_fn, Condition, DefaultHeaders};
+use actix_web::{guard, web, App, HttpResponse, HttpServer};
+use anyhow::Context;
+
+use crate::api::{self, files, meta, native, problem};
+use crate::config::Config;
+use crate::core::Core;
+use crate::error::Error;
+use crate::ratelimit;
+
+/// Binds the listener and opens the data directory; the public URL defaults to the address
+/// actually bound.
+pub fn prepare(config: Config, listen: &str) -> anyhow::Result<(TcpListener, Arc<Core>)> {
+    let listener = TcpListener::bind(listen).with_context(|| format!("listening on {listen}"))?;
+    let address = listener.local_addr()?;
+    let public_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{address}"));
+    let core = Core::open(config, public_url)?;
+    Ok((listener, core))
+}
+
+fn routes(cfg: &mut web::ServiceConfig, limits: &ratelimit::Config, limited: bool) {
+    cfg.service(
+        web::scope("/v1")
+            .configure(native::routes)
+            .wrap(Condition::new(limited, Governor::new(limits)))
+            .wrap(from_fn(ratelimit::reset_header)),
+    )
+    .service(
+        web::service("/files/{id}/{name}")
+            .guard(guard::Any(guard::Get()).or(guard::Head()))
+            .finish(fn_service(files::download)),
+    )
+    .route("/healthz", web::get().to(meta::healthz))
+    .route("/readyz", web::get().to(meta::readyz))
+    .route("/openapi.json", web::get().to(meta::openapi))
+    .route("/errors/{code}", web::get().to(meta::explain))
+    .route("/{path:.*}", web::get().to(meta::asset));
+}
+
+pub fn run(listener: TcpListener, core: Arc<Core>) -> std::io::Result<Server> {
+    let data = web::Data::from(core.clone());
+    let limited = core.config.rate_limit_per_minute > 0;
+    // One limiter for all workers: built once, shared through its Arc.
+    let limits = ratelimit::config(core.config.rate_limit_per_minute.max(1))
+        .expect("a non-zero rate makes a valid quota");
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .configure(api::extractor_configs)
+            .configure(|cfg| routes(cfg, &limits, limited))
+            .default_service(web::to(|| async {
+                Err::<HttpResponse, _>(Error::NotFound("resource"))
+            }))
+            .wrap(from_fn(problem::render))
+            .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
+            .wrap(from_fn(api::request_log))
+    })
+    // Small answers must not wait on Nagle's algorithm.
+    .on_connect(|conn, _| {
+        if let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() {
+            let _ = tcp.set_nodelay(true);
+        }
+    })
+    .workers(core.config.workers)
+    .shutdown_timeout(30)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

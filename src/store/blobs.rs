@@ -1,0 +1,173 @@
+//! Content-addressed files: `blobs/sha256/ab/cd/<64 hex>`. Uploads stream into `tmp/`, are
+//! fsynced, then renamed into place; a `NamedTempFile` removes a half-written upload when it is
+//! dropped (error, disconnect, panic), and `tmp/` is emptied at start for what a crash left.
+
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use tempfile::NamedTempFile;
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Sha256(pub [u8; 32]);
+
+impl Sha256 {
+    pub fn hex(&self) -> String {
+        hex::encode(self.0)
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        let mut bytes = [0u8; 32];
+        hex::decode_to_slice(text, &mut bytes).ok()?;
+        Some(Sha256(bytes))
+    }
+}
+
+impl std::fmt::Debug for Sha256 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Sha256({})", self.hex())
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Blobs {
+    root: PathBuf,
+    tmp: PathBuf,
+}
+
+impl Blobs {
+    /// Creates the folders when missing.
+    pub fn open(data_dir: &Path) -> io::Result<Blobs> {
+        let blobs = Blobs {
+            root: data_dir.join("blobs").join("sha256"),
+            tmp: data_dir.join("tmp"),
+        };
+        fs::create_dir_all(&blobs.root)?;
+        fs::create_dir_all(&blobs.tmp)?;
+        Ok(blobs)
+    }
+
+    /// Removes what a crash left in `tmp/`. Only the server calls this, at start: other
+    /// commands may run beside a server whose uploads are in flight.
+    pub fn remove_stale_temporaries(&self) -> io::Result<usize> {
+        let mut removed = 0;
+        for entry in fs::read_dir(&self.tmp)? {
+            let entry = entry?;
+            if entry.file_type()?.is_file() {
+                fs::remove_file(entry.path())?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
+    pub fn path_of(&self, sha: &Sha256) -> PathBuf {
+        let hex = sha.hex();
+        self.root.join(&hex[0..2]).join(&hex[2..4]).join(hex)
+    }
+
+    pub fn tmp_dir(&self) -> &Path {
+        &self.tmp
+    }
+
+    pub fn new_temp(&self) -> io::Result<NamedTempFile> {
+        tempfile::Builder::new()
+            .prefix("upload-")
+            .tempfile_in(&self.tmp)
+    }
+
+    /// Makes the content of `staged` (already written and fsynced) durable under its hash.
+    /// When that content is already stored, the new copy is dropped. Call it inside the write
+    /// transaction that records the blob, so it cannot interleave with `remove_if_unreferenced`.
+    pub fn place(&self, staged: NamedTempFile, sha: &Sha256) -> io::Result<()> {
+        let target = self.path_of(sha);
+        if target.exists() {
+            return Ok(()); // `staged` is removed when dropped
+        }
+        let dir = target.parent().expect("blob paths have a parent");
+        if !dir.exists() {
+            fs::create_dir_all(dir)?;
+            // The new folders must survive a crash too: sync them and their parents.
+            sync_dir(dir.parent().expect("two levels"))?;
+            sync_dir(&self.root)?;
+        }
+        staged.persist(&target).map_err(|e| e.error)?;
+        sync_dir(dir)
+    }
+
+    /// Removes the file of a blob; a missing file is not an error.
+    pub fn remove(&self, sha: &Sha256) -> io::Result<()> {
+        let path = self.path_of(sha);
+        match fs::remove_file(&path) {
+            Ok(()) => sync_dir(path.parent().expect("blob paths have a parent")),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub fn open_blob(&self, sha: &Sha256) -> io::Result<File> {
+        File::open(self.path_of(sha))
+    }
+}
+
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+/// Writes `data` to a staged upload. (A tiny helper so the write path reads as one verb.)
+pub fn append(staged: &mut NamedTempFile, data: &[u8]) -> io::Result<()> {
+    staged.as_file_mut().write_all(data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sha_of(byte: u8) -> Sha256 {
+        Sha256([byte; 32])
+    }
+
+    #[test]
+    fn place_is_idempotent_and_remove_forgets() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = Blobs::open(dir.path()).unwrap();
+        let sha = sha_of(0xab);
+        for _ in 0..2 {
+            let mut staged = blobs.new_temp().unwrap();
+            append(&mut staged, b"hello").unwrap();
+            blobs.place(staged, &sha).unwrap();
+        }
+        let path = blobs.path_of(&sha);
+        assert!(path.ends_with(format!("ab/ab/{}", sha.hex())));
+        assert_eq!(fs::read(&path).unwrap(), b"hello");
+        assert_eq!(
+            fs::read_dir(blobs.tmp_dir()).unwrap().count(),
+            0,
+            "tmp/ is empty"
+        );
+        blobs.remove(&sha).unwrap();
+        assert!(!path.exists());
+        blobs.remove(&sha).unwrap();
+    }
+
+    #[test]
+    fn stale_temporary_files_go_when_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = Blobs::open(dir.path()).unwrap();
+        let staged = blobs.new_temp().unwrap();
+        let (_, path) = staged.keep().unwrap();
+        assert!(path.exists());
+        Blobs::open(dir.path()).unwrap();
+        assert!(path.exists(), "opening alone keeps uploads in flight");
+        assert_eq!(blobs.remove_stale_temporaries().unwrap(), 1);
+        assert!(!path.exists());
+    }
+
+    #[test]
+    fn sha_parses_only_64_hex_digits() {
+        let sha = sha_of(7);
+        assert_eq!(Sha256::parse(&sha.hex()), Some(sha));
+        assert_eq!(Sha256::parse("abc"), None);
+        assert_eq!(Sha256::parse(&"g".repeat(64)), None);
+    }
+}

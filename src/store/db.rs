@@ -1,0 +1,126 @@
+//! The SQLite pool and the one helper that runs blocking work (SQL, fsync, hashing) off the
+//! async workers. A semaphore in front of the blocking pool bounds how much of it runs at once.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+use tokio::sync::Semaphore;
+
+use crate::error::{Error, Result};
+
+pub const SCHEMA: &str = include_str!("../../schema.sql");
+
+/// How many blocking jobs may run at once; more wait (asynchronously) for a permit.
+const BLOCKING_PERMITS: usize = 32;
+const POOL_SIZE: u32 = 8;
+
+#[derive(Clone)]
+pub struct Db {
+    pool: r2d2::Pool<SqliteConnectionManager>,
+    permits: Arc<Semaphore>,
+}
+
+fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
+    // synchronous=FULL: a commit is on disk before we answer 2xx, power cut included.
+    conn.execute_batch(
+        "PRAGMA busy_timeout = 10000;
+         PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;",
+    )
+}
+
+impl Db {
+    /// Opens (creating if needed) the database, switches it to WAL and applies `schema.sql`.
+    pub fn open(path: &Path) -> anyhow::Result<Db> {
+        let manager = SqliteConnectionManager::file(path).with_init(configure);
+        let pool = r2d2::Pool::builder()
+            .max_size(POOL_SIZE)
+            .build(manager)
+            .with_context(|| format!("opening database {}", path.display()))?;
+        let conn = pool.get()?;
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+        anyhow::ensure!(
+            mode.eq_ignore_ascii_case("wal"),
+            "database refused WAL mode ({mode})"
+        );
+        conn.execute_batch(SCHEMA).context("applying schema.sql")?;
+        Ok(Db {
+            pool,
+            permits: Arc::new(Semaphore::new(BLOCKING_PERMITS)),
+        })
+    }
+
+    /// Runs `job` on the blocking thread pool, bounded by the semaphore. Never `block_in_place`.
+    pub async fn blocking<F, R>(&self, job: F) -> Result<R>
+    where
+        F: FnOnce() -> Result<R> + Send + 'static,
+        R: Send + 'static,
+    {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| Error::Internal(e.into()))?;
+        actix_web::rt::task::spawn_blocking(job)
+            .await
+            .map_err(|e| Error::Internal(anyhow::anyhow!("blocking job failed: {e}")))?
+    }
+
+    /// Runs SQL off the async workers with a pooled connection.
+    pub async fn run<F, R>(&self, job: F) -> Result<R>
+    where
+        F: FnOnce(&mut Connection) -> Result<R> + Send + 'static,
+        R: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        self.blocking(move || job(&mut *pool.get()?)).await
+    }
+
+    /// Runs SQL in a write transaction taken up front (`BEGIN IMMEDIATE`), so that the
+    /// read-check-write steps inside it (counts, blob placement) are serialized across
+    /// threads and processes.
+    pub async fn write<F, R>(&self, job: F) -> Result<R>
+    where
+        F: FnOnce(&Transaction) -> Result<R> + Send + 'static,
+        R: Send + 'static,
+    {
+        self.run(move |conn| write_tx(conn, job)).await
+    }
+
+    /// The same, for command-line tools that have no async runtime.
+    pub fn run_now<F, R>(&self, job: F) -> Result<R>
+    where
+        F: FnOnce(&mut Connection) -> Result<R>,
+    {
+        job(&mut *self.pool.get()?)
+    }
+
+    pub fn write_now<F, R>(&self, job: F) -> Result<R>
+    where
+        F: FnOnce(&Transaction) -> Result<R>,
+    {
+        self.run_now(|conn| write_tx(conn, job))
+    }
+}
+
+fn write_tx<F, R>(conn: &mut Connection, job: F) -> Result<R>
+where
+    F: FnOnce(&Transaction) -> Result<R>,
+{
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let value = job(&tx)?;
+    tx.commit()?;
+    Ok(value)
+}
+
+/// An in-memory database with the schema, for the SQL unit tests.
+#[cfg(test)]
+pub fn memory() -> Connection {
+    let mut conn = Connection::open_in_memory().unwrap();
+    configure(&mut conn).unwrap();
+    conn.execute_batch(SCHEMA).unwrap();
+    conn
+}

@@ -1,0 +1,10 @@
+//! Everything that touches the disk: SQLite (`db`, `sql`), blob files (`blobs`) and the signing
+//! key file (`signing_keys`). SQL lives only below this module.
+
+pub mod blobs;
+pub mod db;
+pub mod signing_keys;
+pub mod sql;
+
+pub use blobs::{Blobs, Sha256};
+pub use db::Db;

@@ -1,0 +1,186 @@
+//! Attachments and the blob rows they count on.
+
+use rusqlite::{params, Connection, Row};
+
+use super::optional;
+use crate::core::model::Attachment;
+use crate::ids::Id;
+use crate::store::Sha256;
+
+fn attachment(row: &Row) -> rusqlite::Result<Attachment> {
+    let sha: String = row.get("sha256")?;
+    Ok(Attachment {
+        id: row.get("id")?,
+        ticket_id: row.get("ticket_id")?,
+        message_id: row.get("message_id")?,
+        sha256: Sha256::parse(&sha).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                0,
+                rusqlite::types::Type::Text,
+                "sha256".into(),
+            )
+        })?,
+        filename: row.get("filename")?,
+        content_type: row.get("content_type")?,
+        size_bytes: row.get("size_bytes")?,
+        uploaded_by: row.get("uploaded_by")?,
+        created_at: row.get("created_at")?,
+    })
+}
+
+/// Records a blob; a conflict means "already stored", which is the dedup.
+pub fn insert_blob_if_absent(
+    conn: &Connection,
+    sha: &Sha256,
+    size: i64,
+    content_type: &str,
+    at: &str,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO blobs (sha256, size_bytes, content_type, created_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (sha256) DO NOTHING",
+        params![sha.hex(), size, content_type, at],
+    )?;
+    Ok(())
+}
+
+pub fn blob_row_exists(conn: &Connection, sha: &Sha256) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM blobs WHERE sha256 = ?1)",
+        [sha.hex()],
+        |r| r.get(0),
+    )
+}
+
+/// Deletes the blob row when no attachment names it any more; returns whether it did.
+pub fn delete_blob_if_unreferenced(conn: &Connection, sha: &Sha256) -> rusqlite::Result<bool> {
+    let deleted = conn.execute(
+        "DELETE FROM blobs WHERE sha256 = ?1
+         AND NOT EXISTS (SELECT 1 FROM attachments WHERE sha256 = ?1)",
+        [sha.hex()],
+    )?;
+    Ok(deleted > 0)
+}
+
+pub fn insert_attachment(conn: &Connection, a: &Attachment) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO attachments (id, ticket_id, message_id, sha256, filename, content_type,
+                                  size_bytes, uploaded_by, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            a.id,
+            a.ticket_id,
+            a.message_id,
+            a.sha256.hex(),
+            a.filename,
+            a.content_type,
+            a.size_bytes,
+            a.uploaded_by,
+            a.created_at
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn attachment_by_id(conn: &Connection, id: Id) -> rusqlite::Result<Option<Attachment>> {
+    optional(conn.query_row("SELECT * FROM attachments WHERE id = ?1", [id], attachment))
+}
+
+/// All attachments of a ticket, oldest first.
+pub fn list_for_ticket(conn: &Connection, ticket_id: Id) -> rusqlite::Result<Vec<Attachment>> {
+    let mut stmt = conn.prepare("SELECT * FROM attachments WHERE ticket_id = ?1 ORDER BY id")?;
+    let rows = stmt.query_map([ticket_id], attachment)?;
+    rows.collect()
+}
+
+pub fn count_for_ticket(conn: &Connection, ticket_id: Id) -> rusqlite::Result<u64> {
+    conn.query_row(
+        "SELECT count(*) FROM attachments WHERE ticket_id = ?1",
+        [ticket_id],
+        |r| r.get(0),
+    )
+}
+
+pub fn bind_to_message(conn: &Connection, id: Id, message_id: Id) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE attachments SET message_id = ?2, pending_until = NULL WHERE id = ?1",
+        params![id, message_id],
+    )?;
+    Ok(())
+}
+
+pub fn delete_attachment(conn: &Connection, id: Id) -> rusqlite::Result<()> {
+    conn.execute("DELETE FROM attachments WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::model::{now, Role, User};
+    use crate::store::db::memory;
+    use crate::store::sql::users::insert_user;
+
+    #[test]
+    fn a_blob_row_lives_while_an_attachment_names_it() {
+        let conn = memory();
+        let user = User {
+            id: Id::new(),
+            name: "u".into(),
+            role: Role::Agent,
+            created_at: now(),
+        };
+        insert_user(&conn, &user).unwrap();
+        let sha = Sha256([1; 32]);
+        let new = |sha| Attachment {
+            id: Id::new(),
+            ticket_id: None,
+            message_id: None,
+            sha256: sha,
+            filename: "a.txt".into(),
+            content_type: "text/plain".into(),
+            size_bytes: 3,
+            uploaded_by: user.id,
+            created_at: now(),
+        };
+        insert_blob_if_absent(&conn, &sha, 3, "text/plain", &now()).unwrap();
+        insert_blob_if_absent(&conn, &sha, 3, "text/plain", &now()).unwrap();
+        let (a, b) = (new(sha), new(sha));
+        insert_attachment(&conn, &a).unwrap();
+        insert_attachment(&conn, &b).unwrap();
+        assert_eq!(attachment_by_id(&conn, a.id).unwrap(), Some(a.clone()));
+
+        delete_attachment(&conn, a.id).unwrap();
+        assert!(!delete_blob_if_unreferenced(&conn, &sha).unwrap());
+        delete_attachment(&conn, b.id).unwrap();
+        assert!(delete_blob_if_unreferenced(&conn, &sha).unwrap());
+        assert!(!blob_row_exists(&conn, &sha).unwrap());
+    }
+
+    #[test]
+    fn an_attachment_needs_its_blob_row() {
+        let conn = memory();
+        let user = User {
+            id: Id::new(),
+            name: "u".into(),
+            role: Role::Agent,
+            created_at: now(),
+        };
+        insert_user(&conn, &user).unwrap();
+        let orphan = Attachment {
+            id: Id::new(),
+            ticket_id: None,
+            message_id: None,
+            sha256: Sha256([9; 32]),
+            filename: "a".into(),
+            content_type: "text/plain".into(),
+            size_bytes: 1,
+            uploaded_by: user.id,
+            created_at: now(),
+        };
+        assert!(
+            insert_attachment(&conn, &orphan).is_err(),
+            "foreign key enforced"
+        );
+    }
+}

@@ -1,0 +1,13 @@
+//! Plain functions over a `&Connection`: the only SQL in attache.
+
+pub mod attachments;
+pub mod meta;
+pub mod tickets;
+pub mod users;
+
+use rusqlite::OptionalExtension;
+
+/// `query_row` that answers `None` for no row.
+pub(crate) fn optional<T>(result: rusqlite::Result<T>) -> rusqlite::Result<Option<T>> {
+    result.optional()
+}

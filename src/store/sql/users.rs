@@ -1,0 +1,163 @@
+use rusqlite::{params, Connection, Row};
+
+use super::optional;
+use crate::core::model::{ApiKey, Role, Scopes, User};
+use crate::ids::Id;
+
+fn user(row: &Row) -> rusqlite::Result<User> {
+    let role: String = row.get("role")?;
+    Ok(User {
+        id: row.get("id")?,
+        name: row.get("name")?,
+        role: Role::parse(&role).unwrap_or(Role::Customer),
+        created_at: row.get("created_at")?,
+    })
+}
+
+pub fn insert_user(conn: &Connection, user: &User) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO users (id, name, role, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![user.id, user.name, user.role.as_str(), user.created_at],
+    )?;
+    Ok(())
+}
+
+pub fn user_by_name(conn: &Connection, name: &str) -> rusqlite::Result<Option<User>> {
+    optional(conn.query_row("SELECT * FROM users WHERE name = ?1", [name], user))
+}
+
+pub fn user_by_id(conn: &Connection, id: Id) -> rusqlite::Result<Option<User>> {
+    optional(conn.query_row("SELECT * FROM users WHERE id = ?1", [id], user))
+}
+
+pub fn list_users(conn: &Connection) -> rusqlite::Result<Vec<User>> {
+    let mut stmt = conn.prepare("SELECT * FROM users ORDER BY name")?;
+    let rows = stmt.query_map([], user)?;
+    rows.collect()
+}
+
+pub fn count_users(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("SELECT count(*) FROM users", [], |r| r.get(0))
+}
+
+pub struct NewKey<'a> {
+    pub id: Id,
+    pub user_id: Id,
+    pub key_hash: &'a [u8],
+    pub prefix: &'a str,
+    pub scopes: Scopes,
+    pub label: &'a str,
+    pub created_at: &'a str,
+}
+
+pub fn insert_key(conn: &Connection, key: &NewKey) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO api_keys (id, user_id, key_hash, prefix, scopes, label, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            key.id,
+            key.user_id,
+            key.key_hash,
+            key.prefix,
+            key.scopes.to_db(),
+            key.label,
+            key.created_at
+        ],
+    )?;
+    Ok(())
+}
+
+/// The user and scopes of an unrevoked key, by the hash of its secret.
+pub fn key_owner(
+    conn: &Connection,
+    key_hash: &[u8],
+) -> rusqlite::Result<Option<(User, Id, Scopes)>> {
+    optional(conn.query_row(
+        "SELECT u.*, k.id AS key_id, k.scopes AS scopes FROM api_keys k
+         JOIN users u ON u.id = k.user_id
+         WHERE k.key_hash = ?1 AND k.revoked_at IS NULL",
+        [key_hash],
+        |row| {
+            let scopes: String = row.get("scopes")?;
+            Ok((user(row)?, row.get("key_id")?, Scopes::from_db(&scopes)))
+        },
+    ))
+}
+
+pub fn list_keys(conn: &Connection, user_name: Option<&str>) -> rusqlite::Result<Vec<ApiKey>> {
+    let mut stmt = conn.prepare(
+        "SELECT k.*, u.name AS user_name FROM api_keys k JOIN users u ON u.id = k.user_id
+         WHERE ?1 IS NULL OR u.name = ?1 ORDER BY k.id",
+    )?;
+    let rows = stmt.query_map([user_name], |row| {
+        let scopes: String = row.get("scopes")?;
+        Ok(ApiKey {
+            id: row.get("id")?,
+            user_name: row.get("user_name")?,
+            prefix: row.get("prefix")?,
+            scopes: Scopes::from_db(&scopes),
+            label: row.get("label")?,
+            created_at: row.get("created_at")?,
+            revoked_at: row.get("revoked_at")?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// Revokes keys whose prefix or id (as text) equals `key`; returns how many.
+pub fn revoke_key(
+    conn: &Connection,
+    key: &str,
+    id: Option<Id>,
+    at: &str,
+) -> rusqlite::Result<usize> {
+    conn.execute(
+        "UPDATE api_keys SET revoked_at = ?3
+         WHERE revoked_at IS NULL AND (prefix = ?1 OR id = ?2)",
+        params![key, id, at],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::model::now;
+    use crate::store::db::memory;
+
+    #[test]
+    fn a_key_finds_its_user_until_revoked() {
+        let conn = memory();
+        let alice = User {
+            id: Id::new(),
+            name: "alice".into(),
+            role: Role::Agent,
+            created_at: now(),
+        };
+        insert_user(&conn, &alice).unwrap();
+        let key_id = Id::new();
+        let scopes = Scopes::parse(["tickets:read"]).unwrap();
+        insert_key(
+            &conn,
+            &NewKey {
+                id: key_id,
+                user_id: alice.id,
+                key_hash: b"hash",
+                prefix: "atk_abc",
+                scopes,
+                label: "",
+                created_at: &now(),
+            },
+        )
+        .unwrap();
+        let (found, found_key, found_scopes) = key_owner(&conn, b"hash").unwrap().unwrap();
+        assert_eq!(
+            (found, found_key, found_scopes),
+            (alice.clone(), key_id, scopes)
+        );
+        assert!(key_owner(&conn, b"other").unwrap().is_none());
+        assert_eq!(revoke_key(&conn, "atk_abc", None, &now()).unwrap(), 1);
+        assert!(key_owner(&conn, b"hash").unwrap().is_none());
+        assert_eq!(list_keys(&conn, Some("alice")).unwrap().len(), 1);
+        assert_eq!(list_keys(&conn, Some("bob")).unwrap().len(), 0);
+    }
+}
