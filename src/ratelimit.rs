@@ -15,7 +15,6 @@ use actix_web::{HttpResponse, HttpResponseBuilder};
 use sha2::{Digest, Sha256};
 
 use crate::auth::credential;
-use crate::error::Error;
 
 #[derive(Clone)]
 pub struct KeyOrAddress;
@@ -41,22 +40,14 @@ impl KeyExtractor for KeyOrAddress {
         negative: &NotUntil<QuantaInstant>,
         mut response: HttpResponseBuilder,
     ) -> HttpResponse {
+        // The body is written by `api::problem`, from the status and `Retry-After`.
         let retry_after = negative
             .wait_time_from(DefaultClock::default().now())
             .as_secs()
             .max(1);
-        let mut built = response.finish();
-        let mut res = HttpResponse::from_error(Error::RateLimited { retry_after });
-        for (name, value) in built.headers_mut().drain() {
-            if let Some(name) = name {
-                res.headers_mut().insert(name, value);
-            }
-        }
-        res.headers_mut().insert(
-            HeaderName::from_static("retry-after"),
-            HeaderValue::from(retry_after),
-        );
-        res
+        response
+            .insert_header(("retry-after", retry_after))
+            .finish()
     }
 }
 

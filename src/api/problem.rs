@@ -53,11 +53,30 @@ pub fn error_info(res: &ServiceResponse<impl MessageBody>) -> Option<ErrorInfo> 
             errors: ours.field_errors(),
         });
     }
-    if error.is_none()
-        && status != StatusCode::NOT_FOUND
-        && status != StatusCode::METHOD_NOT_ALLOWED
-    {
+    // Bare statuses that still deserve a body: the router's 404 and 405, and the rate
+    // limiter's 429 (actix-governor rebuilds its response, which drops the attached error).
+    let bare = [
+        StatusCode::NOT_FOUND,
+        StatusCode::METHOD_NOT_ALLOWED,
+        StatusCode::TOO_MANY_REQUESTS,
+    ];
+    if error.is_none() && !bare.contains(&status) {
         return None;
+    }
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        let retry_after = res
+            .headers()
+            .get(header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok()?.parse().ok())
+            .unwrap_or(1);
+        let limited = Error::RateLimited { retry_after };
+        return Some(ErrorInfo {
+            status,
+            code: limited.code(),
+            title: limited.title(),
+            detail: limited.public_detail(),
+            errors: Vec::new(),
+        });
     }
     if !(status.is_client_error() || status.is_server_error()) {
         return None;

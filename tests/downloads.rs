@@ -1,0 +1,320 @@
+//! Signed download URLs (SPEC §5): what they grant, for how long, and how the file is served.
+
+mod common;
+
+use attache::ids::Id;
+use attache::signing::{Disposition, Grant};
+use common::{png, spawn_app, TestApp};
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+
+/// A ticket with one attachment; returns (ticket, attachment, bytes).
+async fn stored(app: &TestApp, name: &str, bytes: Vec<u8>) -> (String, Value) {
+    let ticket = app.ticket(&app.agent, "Downloads").await;
+    let attachment = app.upload_ok(&app.agent, &ticket, name, bytes).await;
+    (ticket, attachment)
+}
+
+fn id(v: &Value) -> &str {
+    v["id"].as_str().unwrap()
+}
+
+async fn code(res: reqwest::Response) -> (u16, String) {
+    let status = res.status().as_u16();
+    let body: Value = res.json().await.unwrap_or_default();
+    (status, body["code"].as_str().unwrap_or_default().to_owned())
+}
+
+#[actix_web::test]
+async fn a_signed_url_downloads_without_credentials_for_an_hour() {
+    let app = spawn_app().await;
+    let bytes = png("download me");
+    let (ticket, a) = stored(&app, "shot.png", bytes.clone()).await;
+    let res = app
+        .get(
+            &app.agent,
+            &format!("/v1/tickets/{ticket}/attachments/{}/download", id(&a)),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    let expires = time::OffsetDateTime::parse(
+        body["expires_at"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    let ttl = expires - time::OffsetDateTime::now_utc();
+    assert!(
+        ttl.whole_seconds() > 3590 && ttl.whole_seconds() <= 3600,
+        "{ttl}"
+    );
+    let url = body["signed_url"].as_str().unwrap();
+    assert!(url.starts_with(&app.base), "{url}");
+
+    let res = app.client.get(url).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let h = res.headers().clone();
+    assert_eq!(h["content-type"], "image/png");
+    assert_eq!(h["content-length"], bytes.len().to_string().as_str());
+    assert_eq!(
+        h["etag"],
+        format!("\"{}\"", a["sha256"].as_str().unwrap()).as_str()
+    );
+    assert!(h.contains_key("last-modified"));
+    assert_eq!(h["accept-ranges"], "bytes");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["content-security-policy"], "default-src 'none'; sandbox");
+    assert_eq!(h["referrer-policy"], "no-referrer");
+    let cache = h["cache-control"].to_str().unwrap();
+    let max_age: u64 = cache
+        .strip_prefix("private, max-age=")
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(max_age <= 3600 && max_age > 3500, "{cache}");
+    assert_eq!(
+        h["content-disposition"],
+        "attachment; filename=\"shot.png\""
+    );
+    assert_eq!(res.bytes().await.unwrap(), bytes);
+}
+
+#[actix_web::test]
+async fn any_altered_part_is_signature_invalid() {
+    let app = spawn_app().await;
+    let (ticket, a) = stored(&app, "shot.png", png("tamper")).await;
+    let (_, b) = stored(&app, "other.png", png("other")).await;
+    let url = app.signed_url(&app.agent, &ticket, id(&a), false).await;
+    assert_eq!(app.client.get(&url).send().await.unwrap().status(), 200);
+
+    let (path, query) = url.split_once('?').unwrap();
+    let param = |name: &str| {
+        query
+            .split('&')
+            .find_map(|p| p.strip_prefix(&format!("{name}=")))
+            .unwrap()
+            .to_owned()
+    };
+    let sig = param("sig");
+    let flipped = if sig.starts_with('A') {
+        format!("B{}", &sig[1..])
+    } else {
+        format!("A{}", &sig[1..])
+    };
+    let exp: i64 = param("exp").parse().unwrap();
+    let altered = [
+        url.replace(&format!("sig={sig}"), &format!("sig={flipped}")),
+        url.replace(&format!("exp={exp}"), &format!("exp={}", exp + 3600)),
+        url.replace("disp=attachment", "disp=inline"),
+        url.replace("/shot.png?", "/shot.html?"),
+        url.replace(id(&a), id(&b)),
+        url.replace(&format!("kid={}", param("kid")), "kid=00000000"),
+        path.to_owned(),
+        format!("{path}?exp={exp}&disp=attachment"),
+    ];
+    for bad in altered {
+        assert_eq!(
+            code(app.client.get(&bad).send().await.unwrap()).await,
+            (403, "signature_invalid".into()),
+            "{bad}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn an_expired_url_is_url_expired_past_the_skew() {
+    let app = spawn_app().await;
+    let (_, a) = stored(&app, "shot.png", png("expired")).await;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let url_for = |expires: i64| {
+        let grant = Grant {
+            attachment_id: Id::parse_uuid(id(&a)).unwrap(),
+            filename: "shot.png".into(),
+            expires,
+            disposition: Disposition::Attachment,
+        };
+        let (kid, sig) = app.core.keyring.sign(&grant);
+        app.url(&format!(
+            "/files/{}/shot.png?exp={expires}&disp=attachment&kid={kid}&sig={sig}",
+            id(&a)
+        ))
+    };
+    assert_eq!(
+        code(app.client.get(url_for(now - 3600)).send().await.unwrap()).await,
+        (403, "url_expired".into())
+    );
+    assert_eq!(
+        code(app.client.get(url_for(now - 120)).send().await.unwrap()).await,
+        (403, "url_expired".into())
+    );
+    // Within the 60 s of tolerated clock skew it still works.
+    assert_eq!(
+        app.client
+            .get(url_for(now - 10))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}
+
+#[actix_web::test]
+async fn a_deleted_attachment_is_404_whatever_the_signature() {
+    let app = spawn_app().await;
+    let (ticket, a) = stored(&app, "shot.png", png("deleted")).await;
+    let url = app.signed_url(&app.agent, &ticket, id(&a), false).await;
+    assert_eq!(
+        app.delete(
+            &app.agent,
+            &format!("/v1/tickets/{ticket}/attachments/{}", id(&a))
+        )
+        .await
+        .status(),
+        204
+    );
+    assert_eq!(
+        code(app.client.get(&url).send().await.unwrap()).await,
+        (404, "not_found".into())
+    );
+    let (path, _) = url.split_once('?').unwrap();
+    assert_eq!(app.client.get(path).send().await.unwrap().status(), 404);
+}
+
+#[actix_web::test]
+async fn ranges_conditionals_and_head_work_against_the_sha256_etag() {
+    let app = spawn_app().await;
+    let mut bytes = png("ranges");
+    bytes.extend((0..1000u32).map(|i| (i % 251) as u8 | 1));
+    let (ticket, a) = stored(&app, "data.png", bytes.clone()).await;
+    let url = app.signed_url(&app.agent, &ticket, id(&a), false).await;
+    let etag = format!("\"{}\"", a["sha256"].as_str().unwrap());
+    let get = |headers: &[(&str, &str)]| {
+        let mut req = app.client.get(&url);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        req.send()
+    };
+
+    let res = get(&[("Range", "bytes=10-19")]).await.unwrap();
+    assert_eq!(res.status(), 206);
+    assert_eq!(
+        res.headers()["content-range"],
+        format!("bytes 10-19/{}", bytes.len()).as_str()
+    );
+    assert_eq!(res.bytes().await.unwrap(), bytes[10..20]);
+
+    let res = get(&[("Range", "bytes=-5")]).await.unwrap();
+    assert_eq!(res.status(), 206);
+    assert_eq!(res.bytes().await.unwrap(), bytes[bytes.len() - 5..]);
+
+    let res = get(&[("Range", "bytes=99999-")]).await.unwrap();
+    assert_eq!(res.status(), 416);
+    assert_eq!(
+        res.headers()["content-range"],
+        format!("bytes */{}", bytes.len()).as_str()
+    );
+
+    let res = get(&[("If-None-Match", &etag)]).await.unwrap();
+    assert_eq!(res.status(), 304);
+    assert_eq!(res.headers()["etag"], etag.as_str());
+    assert_eq!(res.bytes().await.unwrap().len(), 0);
+    assert_eq!(
+        get(&[("If-None-Match", "\"other\"")])
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(get(&[("If-None-Match", "*")]).await.unwrap().status(), 304);
+
+    // If-Range: the range only while the ETag still matches.
+    let res = get(&[("Range", "bytes=0-3"), ("If-Range", &etag)])
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 206);
+    let res = get(&[("Range", "bytes=0-3"), ("If-Range", "\"stale\"")])
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.bytes().await.unwrap(), bytes);
+
+    assert_eq!(
+        get(&[("If-Match", "\"stale\"")]).await.unwrap().status(),
+        412
+    );
+    assert_eq!(get(&[("If-Match", &etag)]).await.unwrap().status(), 200);
+
+    let res = app.client.head(&url).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.headers()["content-length"],
+        bytes.len().to_string().as_str()
+    );
+    assert_eq!(res.headers()["etag"], etag.as_str());
+    assert_eq!(res.bytes().await.unwrap().len(), 0);
+}
+
+fn disposition(h: &HeaderMap) -> String {
+    h["content-disposition"].to_str().unwrap().to_owned()
+}
+
+#[actix_web::test]
+async fn inline_only_for_safe_types_and_only_when_asked() {
+    let app = spawn_app().await;
+    let (ticket, image) = stored(&app, "shot.png", png("inline")).await;
+    let html = app
+        .upload_ok(
+            &app.agent,
+            &ticket,
+            "page.html",
+            b"<!doctype html><script>alert(1)</script>".to_vec(),
+        )
+        .await;
+
+    let asked = app.signed_url(&app.agent, &ticket, id(&image), true).await;
+    let res = app.client.get(&asked).send().await.unwrap();
+    assert!(
+        disposition(res.headers()).starts_with("inline"),
+        "{}",
+        disposition(res.headers())
+    );
+
+    let plain = app.signed_url(&app.agent, &ticket, id(&image), false).await;
+    assert!(
+        disposition(app.client.get(&plain).send().await.unwrap().headers())
+            .starts_with("attachment")
+    );
+
+    let html_url = app.signed_url(&app.agent, &ticket, id(&html), true).await;
+    assert!(html_url.contains("disp=attachment"), "{html_url}");
+    let res = app.client.get(&html_url).send().await.unwrap();
+    assert!(disposition(res.headers()).starts_with("attachment"));
+    assert_eq!(
+        res.headers()["content-security-policy"],
+        "default-src 'none'; sandbox"
+    );
+    // Forcing inline into the URL breaks the signature.
+    let forced = html_url.replace("disp=attachment", "disp=inline");
+    assert_eq!(app.client.get(&forced).send().await.unwrap().status(), 403);
+}
+
+#[actix_web::test]
+async fn unicode_names_get_an_ascii_fallback_and_filename_star() {
+    let app = spawn_app().await;
+    let (ticket, a) = stored(&app, "отчёт 2024 #1.png", png("unicode")).await;
+    assert_eq!(a["filename"], "отчёт 2024 #1.png");
+    let url = app.signed_url(&app.agent, &ticket, id(&a), false).await;
+    let res = app.client.get(&url).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let cd = disposition(res.headers());
+    assert!(
+        cd.starts_with("attachment; filename=\"_____ 2024 #1.png\""),
+        "{cd}"
+    );
+    assert!(
+        cd.contains("filename*=UTF-8''%D0%BE%D1%82%D1%87%D1%91%D1%82%202024%20#1.png"),
+        "{cd}"
+    ); // '#' is an RFC 5987 attr-char
+}
