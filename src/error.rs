@@ -35,7 +35,7 @@ pub enum Error {
     Forbidden(&'static str),
     #[error("The {0} was not found, or is not visible to this caller.")]
     NotFound(&'static str),
-    #[error("The request body failed validation.")]
+    #[error("The request failed validation: {}", details(.0))]
     Invalid(Vec<FieldError>),
     #[error("The file is larger than the limit of {limit} bytes.")]
     FileTooLarge { limit: u64 },
@@ -130,6 +130,14 @@ impl Error {
     pub fn invalid(pointer: &str, code: &'static str, detail: impl Into<String>) -> Self {
         Error::Invalid(vec![FieldError::new(pointer, code, detail)])
     }
+}
+
+fn details(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| e.detail.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 pub fn describe(code: &str) -> Option<&'static (&'static str, u16, &'static str, &'static str)> {

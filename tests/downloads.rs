@@ -96,11 +96,8 @@ async fn any_altered_part_is_signature_invalid() {
             .to_owned()
     };
     let sig = param("sig");
-    let flipped = if sig.starts_with('A') {
-        format!("B{}", &sig[1..])
-    } else {
-        format!("A{}", &sig[1..])
-    };
+    let (first, rest) = sig.split_at(1);
+    let flipped = format!("{}{rest}", if first == "A" { "B" } else { "A" });
     let exp: i64 = param("exp").parse().unwrap();
     let altered = [
         url.replace(&format!("sig={sig}"), &format!("sig={flipped}")),

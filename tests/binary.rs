@@ -1,0 +1,419 @@
+//! The real binary: what `serve` prints, the scripting contract of `key create`, the log line
+//! of a request, and memory during a large upload.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reqwest::multipart::{Form, Part};
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_attache");
+
+struct Running {
+    child: Child,
+    base: String,
+    stdout: Vec<String>,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `attache serve` on a free port and waits for it to say where it serves.
+fn serve(data_dir: &Path, extra: &[&str]) -> Running {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data_dir)
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = Arc::new(Mutex::new(String::new()));
+    let (url_tx, url_rx) = mpsc::channel();
+    let err = BufReader::new(child.stderr.take().unwrap());
+    let log = stderr.clone();
+    std::thread::spawn(move || {
+        for line in err.lines().map_while(Result::ok) {
+            if let Some(rest) = line.strip_prefix("attache is serving ") {
+                let _ = url_tx.send(rest.split(' ').next().unwrap().to_owned());
+            }
+            log.lock().unwrap().push_str(&(line + "\n"));
+        }
+    });
+    let base = url_rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the server announced its URL");
+    // Keys are printed before the announcement, so stdout holds them all by now.
+    let mut stdout = Vec::new();
+    let (line_tx, line_rx) = mpsc::channel();
+    let out = BufReader::new(child.stdout.take().unwrap());
+    std::thread::spawn(move || {
+        for line in out.lines().map_while(Result::ok) {
+            let _ = line_tx.send(line);
+        }
+    });
+    while let Ok(line) = line_rx.recv_timeout(Duration::from_millis(300)) {
+        stdout.push(line);
+    }
+    Running {
+        child,
+        base,
+        stdout,
+        stderr,
+    }
+}
+
+fn attache(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(BIN).args(args).output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+async fn me(base: &str, key: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .get(format!("{base}/v1/me"))
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn the_first_start_prints_one_admin_key_and_later_starts_print_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = serve(&data, &[]);
+    assert_eq!(server.stdout.len(), 1, "{:?}", server.stdout);
+    let key = server.stdout[0].split('\t').nth(2).unwrap().to_owned();
+    assert!(
+        server.stdout[0].starts_with("admin\tadmin\tatk_"),
+        "{}",
+        server.stdout[0]
+    );
+    let body: Value = me(&server.base, &key).await.json().await.unwrap();
+    assert_eq!(body["user"]["role"], "admin");
+    for made in ["attache.db", "signing-keys", "blobs/sha256", "tmp"] {
+        assert!(data.join(made).exists(), "{made}");
+    }
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(data.join("signing-keys"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
+        0o600
+    );
+    drop(server);
+
+    let again = serve(&data, &[]);
+    assert!(again.stdout.is_empty(), "{:?}", again.stdout);
+    assert_eq!(
+        me(&again.base, &key).await.status(),
+        200,
+        "the key survives a restart"
+    );
+}
+
+#[actix_web::test]
+async fn key_create_prints_the_key_alone_and_creates_the_user() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let (ok, out, _) = attache(&["key", "create", "--data-dir", data, "--user", "dana"]);
+    assert!(ok);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 1);
+    assert!(
+        lines[0].starts_with("atk_") && lines[0].len() == 36,
+        "{out}"
+    );
+    let customer_key = lines[0].to_owned();
+
+    let (ok, out, _) = attache(&[
+        "key",
+        "create",
+        "--data-dir",
+        data,
+        "--user",
+        "rita",
+        "--role",
+        "agent",
+        "--scopes",
+        "tickets:read,read:support",
+    ]);
+    assert!(ok);
+    let reader_key = out.trim().to_owned();
+    let (ok, _, err) = attache(&[
+        "key",
+        "create",
+        "--data-dir",
+        data,
+        "--user",
+        "bob",
+        "--scopes",
+        "admin",
+    ]);
+    assert!(!ok, "a customer may not hold admin");
+    assert!(err.contains("admin"), "{err}");
+    let (ok, _, err) = attache(&[
+        "key",
+        "create",
+        "--data-dir",
+        data,
+        "--user",
+        "bob",
+        "--role",
+        "boss",
+    ]);
+    assert!(!ok && err.contains("role"), "{err}");
+
+    let (ok, out, _) = attache(&["user", "list", "--data-dir", data]);
+    assert!(ok);
+    assert!(
+        out.contains("dana\tcustomer") && out.contains("rita\tagent"),
+        "{out}"
+    );
+    let (ok, out, _) = attache(&["user", "add", "--data-dir", data, "zoe", "--role", "agent"]);
+    assert!(ok && out.contains("zoe\tagent"), "{out}");
+
+    let server = serve(dir.path(), &[]);
+    let body: Value = me(&server.base, &customer_key).await.json().await.unwrap();
+    assert_eq!(body["user"]["name"], "dana");
+    assert_eq!(body["user"]["role"], "customer");
+    let body: Value = me(&server.base, &reader_key).await.json().await.unwrap();
+    assert_eq!(body["scopes"], json!(["tickets:read", "attachments:read"]));
+
+    let (ok, out, _) = attache(&["key", "list", "--data-dir", data, "--user", "dana"]);
+    assert!(
+        ok && out.lines().count() == 1 && !out.contains(&customer_key),
+        "secrets never listed: {out}"
+    );
+    let (ok, _, _) = attache(&["key", "revoke", "--data-dir", data, &customer_key[..12]]);
+    assert!(ok, "revoking while the server runs");
+    assert_eq!(me(&server.base, &customer_key).await.status(), 401);
+    let (ok, _, _) = attache(&["key", "revoke", "--data-dir", data, "atk_nothing"]);
+    assert!(!ok);
+}
+
+#[actix_web::test]
+async fn demo_mode_seeds_tickets_with_image_pdf_and_log_and_prints_three_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(dir.path(), &["--demo"]);
+    let roles: Vec<&str> = server
+        .stdout
+        .iter()
+        .map(|l| l.split('\t').next().unwrap())
+        .collect();
+    assert_eq!(roles, ["admin", "agent", "customer"], "{:?}", server.stdout);
+    let key = |role: &str| {
+        server
+            .stdout
+            .iter()
+            .find(|l| l.starts_with(role))
+            .unwrap()
+            .split('\t')
+            .nth(2)
+            .unwrap()
+            .to_owned()
+    };
+    let client = reqwest::Client::new();
+    let tickets: Vec<Value> = client
+        .get(format!("{}/v1/tickets", server.base))
+        .bearer_auth(key("agent"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(tickets.len() >= 3);
+    let mut types = Vec::new();
+    for t in &tickets {
+        let list: Vec<Value> = client
+            .get(format!(
+                "{}/v1/tickets/{}/attachments",
+                server.base,
+                t["id"].as_str().unwrap()
+            ))
+            .bearer_auth(key("agent"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        types.extend(
+            list.iter()
+                .map(|a| a["content_type"].as_str().unwrap().to_owned()),
+        );
+    }
+    for wanted in ["image/png", "application/pdf", "text/plain"] {
+        assert!(types.iter().any(|t| t == wanted), "{wanted} in {types:?}");
+    }
+    let mine: Vec<Value> = client
+        .get(format!("{}/v1/tickets", server.base))
+        .bearer_auth(key("customer"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        !mine.is_empty() && mine.len() < tickets.len(),
+        "the customer sees only their own"
+    );
+    drop(server);
+
+    let again = serve(dir.path(), &["--demo"]);
+    assert_eq!(again.stdout.len(), 3, "fresh demo keys on every start");
+    let tickets_again: Vec<Value> = client
+        .get(format!("{}/v1/tickets", again.base))
+        .bearer_auth(again.stdout[1].split('\t').nth(2).unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(tickets_again.len(), tickets.len(), "seeded once");
+}
+
+#[actix_web::test]
+async fn the_request_id_is_in_the_header_the_body_and_the_log_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(dir.path(), &[]);
+    let res = reqwest::Client::new()
+        .get(format!("{}/v1/tickets/nope", server.base))
+        .bearer_auth(server.stdout[0].split('\t').nth(2).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["requestId"], id.as_str());
+    let mut logged = String::new();
+    for _ in 0..50 {
+        logged = server.stderr.lock().unwrap().clone();
+        if logged.contains(&id) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let line = logged
+        .lines()
+        .find(|l| l.contains(&id))
+        .unwrap_or_else(|| panic!("{id} not in log:\n{logged}"));
+    assert!(
+        line.contains("GET") && line.contains("/v1/tickets/nope") && line.contains("404"),
+        "{line}"
+    );
+}
+
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .unwrap()
+        .trim()
+        .trim_end_matches(" kB")
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// A multipart body streamed from a generator: neither side ever holds the file.
+fn streamed_png(size: usize) -> Part {
+    let chunk = 64 * 1024;
+    let chunks = (0..size.div_ceil(chunk)).map(move |i| {
+        let len = chunk.min(size - i * chunk);
+        let mut data = vec![(i % 250) as u8 + 1; len];
+        if i == 0 {
+            data[..8].copy_from_slice(b"\x89PNG\r\n\x1a\n");
+        }
+        Ok::<_, std::io::Error>(data)
+    });
+    Part::stream_with_length(
+        reqwest::Body::wrap_stream(futures::stream::iter(chunks)),
+        size as u64,
+    )
+    .file_name("big.png")
+}
+
+#[actix_web::test]
+async fn a_30_mib_upload_streams_without_growing_the_server_by_its_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(dir.path(), &[]);
+    let key = server.stdout[0].split('\t').nth(2).unwrap().to_owned();
+    let client = reqwest::Client::new();
+    let ticket: Value = client
+        .post(format!("{}/v1/tickets", server.base))
+        .bearer_auth(&key)
+        .json(&json!({"subject": "big"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let url = format!(
+        "{}/v1/tickets/{}/attachments",
+        server.base,
+        ticket["id"].as_str().unwrap()
+    );
+
+    // Warm up: buffers and pools reach their working size on a 2 MiB file.
+    let res = client
+        .post(&url)
+        .bearer_auth(&key)
+        .multipart(Form::new().part("file", streamed_png(2 << 20)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let before = peak_rss_kib(server.child.id());
+
+    let size = 30 * 1024 * 1024;
+    let res = client
+        .post(&url)
+        .bearer_auth(&key)
+        .multipart(Form::new().part("file", streamed_png(size)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["size_bytes"], size);
+    let after = peak_rss_kib(server.child.id());
+    let grown_mib = (after.saturating_sub(before)) as f64 / 1024.0;
+    eprintln!("peak RSS: {before} KiB before, {after} KiB after a 30 MiB upload");
+    assert!(
+        grown_mib < 12.0,
+        "peak RSS grew by {grown_mib:.1} MiB for a 30 MiB upload ({before} → {after} KiB)"
+    );
+
+    // And one byte over the limit is refused.
+    let res = client
+        .post(&url)
+        .bearer_auth(&key)
+        .multipart(Form::new().part("file", streamed_png(size + 1)))
+        .send()
+        .await;
+    if let Ok(res) = res {
+        assert_eq!(res.status(), 400);
+    }
+}
