@@ -315,3 +315,64 @@ async fn unicode_names_get_an_ascii_fallback_and_filename_star() {
         "{cd}"
     ); // '#' is an RFC 5987 attr-char
 }
+
+#[actix_web::test]
+async fn several_ranges_come_back_as_multipart_byteranges() {
+    let app = spawn_app().await;
+    let mut bytes = png("multi");
+    bytes.extend((0..200_000u32).map(|i| (i % 251) as u8 | 1));
+    let (ticket, a) = stored(&app, "multi.png", bytes.clone()).await;
+    let url = app.signed_url(&app.agent, &ticket, id(&a), false).await;
+
+    let res = app
+        .client
+        .get(&url)
+        .header("Range", "bytes=0-3,100000-170000")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 206);
+    let content_type = res.headers()["content-type"].to_str().unwrap().to_owned();
+    let boundary = content_type
+        .strip_prefix("multipart/byteranges; boundary=")
+        .unwrap()
+        .to_owned();
+    let declared: usize = res.headers()["content-length"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let body = res.bytes().await.unwrap();
+    assert_eq!(body.len(), declared);
+    let total = bytes.len();
+    let mut expected = Vec::new();
+    for (start, end) in [(0usize, 3usize), (100_000, 170_000)] {
+        expected.extend_from_slice(format!("\r\n--{boundary}\r\nContent-Type: image/png\r\nContent-Range: bytes {start}-{end}/{total}\r\n\r\n").as_bytes());
+        expected.extend_from_slice(&bytes[start..=end]);
+    }
+    expected.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    assert!(body[..] == expected[..], "multipart body differs");
+
+    let many = (0..17)
+        .map(|i| format!("{}-{}", i * 10, i * 10 + 1))
+        .collect::<Vec<_>>()
+        .join(",");
+    let res = app
+        .client
+        .get(&url)
+        .header("Range", format!("bytes={many}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "too many ranges: the whole file");
+    assert_eq!(res.bytes().await.unwrap().len(), bytes.len());
+
+    let res = app
+        .client
+        .get(&url)
+        .header("If-Unmodified-Since", "Thu, 01 Jan 1970 00:00:00 GMT")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 412);
+}

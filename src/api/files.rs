@@ -4,13 +4,19 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use actix_files::NamedFile;
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+use std::sync::Arc;
+
+use actix_files::{HttpRange, NamedFile};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{
     self, Charset, ContentDisposition, DispositionParam, DispositionType, EntityTag, ExtendedValue,
     HeaderValue, HttpDate,
 };
+use actix_web::web::Bytes;
 use actix_web::{web, HttpMessage, HttpResponse};
+use futures_util::StreamExt;
 use percent_encoding::percent_decode_str;
 use serde::Deserialize;
 
@@ -98,6 +104,11 @@ fn content_disposition(disposition: Disposition, filename: &str) -> ContentDispo
     }
 }
 
+/// HTTP dates have whole seconds.
+fn whole_seconds(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
 enum Precondition {
     Proceed { honour_range: bool },
     NotModified,
@@ -107,6 +118,11 @@ enum Precondition {
 fn evaluate(req: &ServiceRequest, etag: &EntityTag, modified: SystemTime) -> Precondition {
     if let Some(header::IfMatch::Items(tags)) = req.get_header::<header::IfMatch>() {
         if !tags.iter().any(|t| t.strong_eq(etag)) {
+            return Precondition::Failed;
+        }
+    }
+    if let Some(header::IfUnmodifiedSince(since)) = req.get_header::<header::IfUnmodifiedSince>() {
+        if whole_seconds(modified) > whole_seconds(SystemTime::from(since)) {
             return Precondition::Failed;
         }
     }
@@ -121,7 +137,7 @@ fn evaluate(req: &ServiceRequest, etag: &EntityTag, modified: SystemTime) -> Pre
             if let Some(header::IfModifiedSince(since)) =
                 req.get_header::<header::IfModifiedSince>()
             {
-                if SystemTime::from(since) >= modified {
+                if whole_seconds(SystemTime::from(since)) >= whole_seconds(modified) {
                     return Precondition::NotModified;
                 }
             }
@@ -131,14 +147,7 @@ fn evaluate(req: &ServiceRequest, etag: &EntityTag, modified: SystemTime) -> Pre
         None => true,
         Some(header::IfRange::EntityTag(tag)) => tag.strong_eq(etag),
         Some(header::IfRange::Date(date)) => {
-            SystemTime::from(date)
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .ok()
-                == modified
-                    .duration_since(UNIX_EPOCH)
-                    .map(|d| d.as_secs())
-                    .ok()
+            whole_seconds(SystemTime::from(date)) == whole_seconds(modified)
         }
     };
     Precondition::Proceed { honour_range }
@@ -199,12 +208,24 @@ async fn respond(req: &mut ServiceRequest) -> Result<HttpResponse, Error> {
     ] {
         req.headers_mut().remove(name);
     }
-    let mut res = match precondition {
+    let res = match precondition {
         Precondition::NotModified => HttpResponse::NotModified().finish(),
         Precondition::Failed => HttpResponse::PreconditionFailed().finish(),
         Precondition::Proceed { honour_range } => {
             if !honour_range {
                 req.headers_mut().remove(header::RANGE);
+            }
+            let size = attachment.size_bytes as u64;
+            match requested_ranges(req, size) {
+                Ranges::Several(ranges) => {
+                    let res =
+                        byteranges(core.clone(), file, &attachment, ranges, grant.disposition);
+                    return Ok(finish(res, &etag, modified, grant.expires));
+                }
+                Ranges::TooMany => {
+                    req.headers_mut().remove(header::RANGE);
+                }
+                Ranges::NoneOrOne => {}
             }
             let mime = attachment
                 .content_type
@@ -222,6 +243,106 @@ async fn respond(req: &mut ServiceRequest) -> Result<HttpResponse, Error> {
             named.into_response(req.request())
         }
     };
-    security_headers(&mut res, &etag, modified, grant.expires);
-    Ok(res)
+    Ok(finish(res, &etag, modified, grant.expires))
+}
+
+fn finish(
+    mut res: HttpResponse,
+    etag: &EntityTag,
+    modified: SystemTime,
+    expires: i64,
+) -> HttpResponse {
+    security_headers(&mut res, etag, modified, expires);
+    res
+}
+
+/// More ranges than this in one request are answered with the whole file (RFC 9110 allows
+/// ignoring a Range header; many small ranges are a known amplification trick).
+const MAX_RANGES: usize = 16;
+const PIECE: u64 = 64 * 1024;
+
+enum Ranges {
+    NoneOrOne,
+    Several(Vec<HttpRange>),
+    TooMany,
+}
+
+/// actix-files answers a single range itself; several are ours.
+fn requested_ranges(req: &ServiceRequest, size: u64) -> Ranges {
+    let parsed = req
+        .headers()
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| HttpRange::parse(v, size).ok());
+    match parsed {
+        Some(ranges) if ranges.len() > MAX_RANGES => Ranges::TooMany,
+        Some(ranges) if ranges.len() > 1 => Ranges::Several(ranges),
+        _ => Ranges::NoneOrOne,
+    }
+}
+
+enum Piece {
+    Text(String),
+    Read { offset: u64, length: u64 },
+}
+
+/// A `multipart/byteranges` answer, streamed a piece at a time off the async workers.
+fn byteranges(
+    core: web::Data<Core>,
+    file: File,
+    attachment: &Attachment,
+    ranges: Vec<HttpRange>,
+    disposition: Disposition,
+) -> HttpResponse {
+    let size = attachment.size_bytes as u64;
+    let boundary = Id::new().hex();
+    let mut pieces = Vec::new();
+    for range in &ranges {
+        pieces.push(Piece::Text(format!(
+            "\r\n--{boundary}\r\nContent-Type: {}\r\nContent-Range: bytes {}-{}/{size}\r\n\r\n",
+            attachment.content_type,
+            range.start,
+            range.start + range.length - 1
+        )));
+        let mut offset = range.start;
+        while offset < range.start + range.length {
+            let length = PIECE.min(range.start + range.length - offset);
+            pieces.push(Piece::Read { offset, length });
+            offset += length;
+        }
+    }
+    pieces.push(Piece::Text(format!("\r\n--{boundary}--\r\n")));
+    let total: u64 = pieces
+        .iter()
+        .map(|p| match p {
+            Piece::Text(text) => text.len() as u64,
+            Piece::Read { length, .. } => *length,
+        })
+        .sum();
+    let file = Arc::new(file);
+    let body = futures_util::stream::iter(pieces).then(move |piece| {
+        let (core, file) = (core.clone(), file.clone());
+        async move {
+            match piece {
+                Piece::Text(text) => Ok::<_, Error>(Bytes::from(text)),
+                Piece::Read { offset, length } => {
+                    let data = core
+                        .db
+                        .blocking(move || {
+                            let mut buf = vec![0u8; length as usize];
+                            file.read_exact_at(&mut buf, offset)?;
+                            Ok(buf)
+                        })
+                        .await?;
+                    Ok(Bytes::from(data))
+                }
+            }
+        }
+    });
+    HttpResponse::PartialContent()
+        .content_type(format!("multipart/byteranges; boundary={boundary}"))
+        .insert_header(content_disposition(disposition, &attachment.filename))
+        .insert_header((header::ACCEPT_RANGES, "bytes"))
+        .no_chunking(total)
+        .streaming(body)
 }
