@@ -30,6 +30,8 @@ CREATE TABLE IF NOT EXISTS tickets (
     number       INTEGER NOT NULL UNIQUE,
     subject      TEXT NOT NULL,
     status       TEXT NOT NULL CHECK (status IN ('open', 'pending', 'closed')),
+    priority     TEXT,
+    department   TEXT,
     requester_id BLOB NOT NULL REFERENCES users (id),
     created_at   TEXT NOT NULL,
     updated_at   TEXT NOT NULL
@@ -72,3 +74,6 @@ CREATE TABLE IF NOT EXISTS attachments (
 CREATE INDEX IF NOT EXISTS attachments_by_ticket ON attachments (ticket_id, id);
 CREATE INDEX IF NOT EXISTS attachments_by_blob ON attachments (sha256);
 CREATE INDEX IF NOT EXISTS attachments_by_message ON attachments (message_id);
+CREATE INDEX IF NOT EXISTS attachments_pending ON attachments (pending_until)
+    WHERE pending_until IS NOT NULL;
+CREATE INDEX IF NOT EXISTS attachments_by_uploader ON attachments (uploaded_by, id);

@@ -1,5 +1,7 @@
 //! The extractor that turns any accepted credential into a `Caller`:
-//! `Authorization: Bearer <key>`, `Authorization: Token <key>` or `X-Auth-Token: <key>`.
+//! `Authorization: Bearer <key>`, `Authorization: Token <key>`, `X-Auth-Token: <key>`, and on
+//! the HostUp routes the `hostup_session` cookie (whose value is a key). Writes made with a
+//! cookie must come from attache's own origin (CSRF).
 
 use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
@@ -28,6 +30,10 @@ pub fn credential(req: &HttpRequest) -> Option<std::result::Result<String, ()>> 
     }
 }
 
+/// The HostUp dashboard's cookie, accepted on the HostUp routes.
+pub const HOSTUP_COOKIE: &str = "hostup_session";
+const HOSTUP_PREFIX: &str = "/api/v2/support";
+
 /// Authenticates a request once; the caller is cached in the request's extensions.
 pub async fn caller(req: &HttpRequest) -> Result<Caller> {
     if let Some(caller) = req.extensions().get::<Caller>() {
@@ -37,13 +43,46 @@ pub async fn caller(req: &HttpRequest) -> Result<Caller> {
         .app_data::<web::Data<Core>>()
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("no Core in app data")))?;
     let secret = match credential(req) {
-        None => return Err(Error::Unauthenticated),
-        Some(Err(())) => return Err(Error::InvalidCredentials),
         Some(Ok(secret)) => secret,
+        Some(Err(())) => return Err(Error::InvalidCredentials),
+        None => match session_cookie(req) {
+            Some(secret) => {
+                check_same_origin(req)?;
+                secret
+            }
+            None => return Err(Error::Unauthenticated),
+        },
     };
     let caller = users::authenticate(core, &secret).await?;
     req.extensions_mut().insert(caller.clone());
     Ok(caller)
+}
+
+fn session_cookie(req: &HttpRequest) -> Option<String> {
+    if !req.path().starts_with(HOSTUP_PREFIX) {
+        return None;
+    }
+    req.cookie(HOSTUP_COOKIE).map(|c| c.value().to_owned())
+}
+
+/// A state-changing request carried by a cookie must not come from another site: browsers
+/// say where a request comes from (`Origin`, `Sec-Fetch-Site`); other clients send neither.
+fn check_same_origin(req: &HttpRequest) -> Result<()> {
+    if req.method().is_safe() {
+        return Ok(());
+    }
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let cross_site = matches!(header("sec-fetch-site"), Some("cross-site" | "same-site"));
+    let foreign_origin = header("origin").is_some_and(|origin| {
+        let host = origin.split("://").nth(1).unwrap_or(origin);
+        Some(host) != header("host")
+    });
+    if cross_site || foreign_origin {
+        return Err(Error::Forbidden(
+            "Requests made with a session cookie must come from this site.",
+        ));
+    }
+    Ok(())
 }
 
 impl FromRequest for Caller {

@@ -65,6 +65,9 @@ pub struct ServeArgs {
     /// Validity of signed download URLs, in seconds (at most 7 days).
     #[arg(long, env = "ATTACHE_URL_TTL", default_value_t = 3600)]
     pub url_ttl: u64,
+    /// How long an upload that no message carries yet is kept, in seconds.
+    #[arg(long, env = "ATTACHE_PENDING_TTL", default_value_t = 24 * 3600)]
+    pub pending_ttl: u64,
     /// Requests per minute per API key (per client address without one); 0 turns limits off.
     #[arg(long, env = "ATTACHE_RATE_LIMIT", default_value_t = 1200)]
     pub rate_limit: u32,
@@ -86,6 +89,7 @@ impl ServeArgs {
         config.max_upload_bytes = self.max_upload_bytes;
         config.max_attachments_per_ticket = self.max_attachments;
         config.url_ttl = std::time::Duration::from_secs(self.url_ttl);
+        config.pending_ttl = std::time::Duration::from_secs(self.pending_ttl);
         config.rate_limit_per_minute = self.rate_limit;
         config.min_free_bytes = self.min_free_bytes;
         if let Some(workers) = self.workers {

@@ -24,6 +24,8 @@ pub struct Config {
     pub max_upload_bytes: u64,
     pub max_attachments_per_ticket: u64,
     pub url_ttl: Duration,
+    /// How long an upload no message carries yet is kept (HostUp `satt_`, Huawei accessories).
+    pub pending_ttl: Duration,
     /// Requests per minute per key (per client address when unauthenticated); 0 turns it off.
     pub rate_limit_per_minute: u32,
     /// `/readyz` answers 503 when the data directory's file system has less free space.
@@ -40,6 +42,7 @@ impl Config {
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
             max_attachments_per_ticket: 100,
             url_ttl: Duration::from_secs(3600),
+            pending_ttl: Duration::from_secs(24 * 3600),
             rate_limit_per_minute: 1200,
             min_free_bytes: 64 * 1024 * 1024,
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
@@ -52,6 +55,9 @@ impl Config {
         }
         if self.url_ttl.is_zero() || self.url_ttl > MAX_URL_TTL {
             bail!("--url-ttl must be between 1 second and 7 days (604800 seconds)");
+        }
+        if self.pending_ttl.is_zero() {
+            bail!("--pending-ttl must be at least 1 second");
         }
         if let Some(url) = &self.public_url {
             if !(url.starts_with("http://") || url.starts_with("https://")) {

@@ -1,6 +1,7 @@
 //! `serve --demo`: a few realistic tickets with an image, a PDF and a log, seeded once per
 //! data directory, and fresh keys for an admin, an agent and a customer on every start.
 
+use crate::core::messages::Carry;
 use crate::core::model::{Role, Status, User};
 use crate::core::users::{self, NewKey};
 use crate::core::{attachments, messages, tickets, Caller, Core};
@@ -10,6 +11,13 @@ use crate::store::sql::{meta, users as user_sql};
 use crate::upload::stage_bytes;
 
 const SEEDED: &str = "demo_seeded";
+
+fn subject(text: &str) -> tickets::NewTicket {
+    tickets::NewTicket {
+        subject: text.to_owned(),
+        ..Default::default()
+    }
+}
 
 fn caller(user: User) -> Caller {
     let scopes = user.role.allowed_scopes();
@@ -49,7 +57,7 @@ async fn post(
                 .id,
         );
     }
-    messages::create(core, who, ticket, body.to_owned(), ids).await?;
+    messages::create(core, who, ticket, body.to_owned(), ids, Carry::Named).await?;
     Ok(())
 }
 
@@ -62,8 +70,7 @@ pub async fn seed(core: &Core) -> Result<Vec<NewKey>> {
         let printer = tickets::create(
             core,
             &casey,
-            "Printer shows error E-42 after the update",
-            None,
+            subject("Printer shows error E-42 after the update"),
         )
         .await?;
         post(core, &casey, printer.id, "Since this morning's update the office printer refuses every job. Screenshot and the spooler log attached.",
@@ -78,7 +85,7 @@ pub async fn seed(core: &Core) -> Result<Vec<NewKey>> {
         .await?;
 
         let invoice =
-            tickets::create(core, &casey, "Invoice 2026-0113 was charged twice", None).await?;
+            tickets::create(core, &casey, subject("Invoice 2026-0113 was charged twice")).await?;
         post(
             core,
             &casey,
@@ -88,7 +95,7 @@ pub async fn seed(core: &Core) -> Result<Vec<NewKey>> {
         )
         .await?;
 
-        let vpn = tickets::create(core, &sam, "VPN disconnects every ten minutes", None).await?;
+        let vpn = tickets::create(core, &sam, subject("VPN disconnects every ten minutes")).await?;
         post(
             core,
             &sam,

@@ -10,9 +10,9 @@ use actix_web::middleware::{from_fn, Condition, DefaultHeaders};
 use actix_web::{guard, web, App, HttpResponse, HttpServer};
 use anyhow::Context;
 
-use crate::api::{self, files, meta, native, problem};
+use crate::api::{self, files, hostup, meta, native, problem};
 use crate::config::Config;
-use crate::core::Core;
+use crate::core::{uploads, Core};
 use crate::error::Error;
 use crate::ratelimit;
 
@@ -37,6 +37,12 @@ fn routes(cfg: &mut web::ServiceConfig, limits: &ratelimit::Config, limited: boo
             .wrap(from_fn(ratelimit::reset_header)),
     )
     .service(
+        web::scope("/api/v2/support")
+            .configure(hostup::routes)
+            .wrap(Condition::new(limited, Governor::new(limits)))
+            .wrap(from_fn(ratelimit::reset_header)),
+    )
+    .service(
         web::service("/files/{id}/{name}")
             .guard(guard::Any(guard::Get()).or(guard::Head()))
             .finish(fn_service(files::download)),
@@ -48,7 +54,24 @@ fn routes(cfg: &mut web::ServiceConfig, limits: &ratelimit::Config, limited: boo
     .route("/{path:.*}", web::get().to(meta::asset));
 }
 
+/// Removes expired pending uploads, every `uploads::sweep_interval`, for as long as the
+/// runtime lives.
+fn spawn_sweeper(core: Arc<Core>) {
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(uploads::sweep_interval(&core));
+        loop {
+            tick.tick().await;
+            match uploads::sweep(&core).await {
+                Ok(0) => {}
+                Ok(swept) => tracing::info!(swept, "removed expired pending uploads"),
+                Err(err) => tracing::warn!(error = %err, "sweeping pending uploads failed"),
+            }
+        }
+    });
+}
+
 pub fn run(listener: TcpListener, core: Arc<Core>) -> std::io::Result<Server> {
+    spawn_sweeper(core.clone());
     let data = web::Data::from(core.clone());
     let limited = core.config.rate_limit_per_minute > 0;
     // One limiter for all workers: built once, shared through its Arc.

@@ -2,6 +2,7 @@
 //! core's answers and errors into its own shape.
 
 pub mod files;
+pub mod hostup;
 pub mod meta;
 pub mod native;
 pub mod openapi;

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::native_id;
+use crate::core::messages::Carry;
 use crate::core::model::{Attachment, Message, Scope, Status, Ticket};
 use crate::core::{attachments, messages, tickets, Caller, Core};
 use crate::error::{Error, Result};
@@ -141,7 +142,7 @@ pub struct ListParams {
     status: Option<String>,
     /// Case-insensitive search in the subject.
     q: Option<String>,
-    /// Page size, 1 to 100 (default 25).
+    /// Page size, 1 to 300 (default 25).
     limit: Option<u32>,
     /// From the `Link: rel="next"` of the previous page.
     cursor: Option<String>,
@@ -166,6 +167,7 @@ pub async fn list_tickets(
 ) -> Result<HttpResponse> {
     let params = params.into_inner();
     let query = tickets::ListQuery {
+        offset: None,
         status: params
             .status
             .as_deref()
@@ -225,7 +227,12 @@ pub async fn create_ticket(
     body: web::Json<NewTicket>,
 ) -> Result<HttpResponse> {
     let body = body.into_inner();
-    let ticket = tickets::create(&core, &caller, &body.subject, body.body).await?;
+    let new = tickets::NewTicket {
+        subject: body.subject,
+        message: body.body,
+        ..Default::default()
+    };
+    let ticket = tickets::create(&core, &caller, new).await?;
     Ok(HttpResponse::Created().json(TicketView::from(ticket)))
 }
 
@@ -303,7 +310,7 @@ pub async fn create_message(
             )
         })?);
     }
-    let message = messages::create(&core, &caller, ticket_id, body.body, ids).await?;
+    let message = messages::create(&core, &caller, ticket_id, body.body, ids, Carry::Named).await?;
     Ok(HttpResponse::Created().json(MessageView::from(message)))
 }
 

@@ -49,9 +49,22 @@ pub async fn create(
     staged: StagedUpload,
     client_name: Option<&str>,
 ) -> Result<Attachment> {
+    commit(core, caller, Some(ticket_id), None, staged, client_name).await
+}
+
+/// The one commit of an upload: the blob placed under its hash and its rows recorded in one
+/// write transaction, after the per-ticket cap is checked again.
+pub(crate) async fn commit(
+    core: &Core,
+    caller: &Caller,
+    ticket_id: Option<Id>,
+    pending_until: Option<String>,
+    staged: StagedUpload,
+    client_name: Option<&str>,
+) -> Result<Attachment> {
     let attachment = Attachment {
         id: Id::new(),
-        ticket_id: Some(ticket_id),
+        ticket_id,
         message_id: None,
         sha256: staged.sha256,
         filename: sanitize(client_name.unwrap_or_default()),
@@ -59,13 +72,16 @@ pub async fn create(
         size_bytes: staged.size as i64,
         uploaded_by: caller.user.id,
         created_at: now(),
+        pending_until,
     };
     let limit = core.config.max_attachments_per_ticket;
     let blobs = core.blobs.clone();
     core.db
         .write(move |tx| {
-            if sql::count_for_ticket(tx, ticket_id)? >= limit {
-                return Err(Error::TooManyAttachments { limit });
+            if let Some(ticket_id) = ticket_id {
+                if sql::count_for_ticket(tx, ticket_id)? >= limit {
+                    return Err(Error::TooManyAttachments { limit });
+                }
             }
             blobs.place(staged.file, &staged.sha256)?;
             sql::insert_blob_if_absent(
@@ -79,6 +95,64 @@ pub async fn create(
             Ok(attachment)
         })
         .await
+}
+
+/// An attachment by its id alone, for dialects whose routes carry no ticket: visible when it
+/// is on a ticket the caller sees, or is the caller's own upload on no ticket yet.
+pub async fn find(core: &Core, caller: &Caller, id: Id) -> Result<Attachment> {
+    caller.require(Scope::AttachmentsRead)?;
+    let found = core
+        .db
+        .run(move |conn| Ok(sql::attachment_by_id(conn, id)?))
+        .await?;
+    let attachment = found.ok_or(Error::NotFound("attachment"))?;
+    match attachment.ticket_id {
+        Some(ticket_id) => {
+            visible(core, caller, ticket_id)
+                .await
+                .map_err(|_| Error::NotFound("attachment"))?;
+        }
+        None if attachment.uploaded_by == caller.user.id || caller.user.role.sees_all_tickets() => {
+        }
+        None => return Err(Error::NotFound("attachment")),
+    }
+    Ok(attachment)
+}
+
+/// One page of the attachments on tickets the caller sees (optionally one ticket), newest
+/// first, and how many there are in all.
+pub async fn page(
+    core: &Core,
+    caller: &Caller,
+    ticket_id: Option<Id>,
+    offset: u32,
+    limit: u32,
+) -> Result<(Vec<Attachment>, u64)> {
+    caller.require(Scope::AttachmentsRead)?;
+    if let Some(ticket_id) = ticket_id {
+        visible(core, caller, ticket_id).await?;
+    }
+    let filter = sql::AttachmentFilter {
+        requester: (!caller.user.role.sees_all_tickets()).then_some(caller.user.id),
+        ticket: ticket_id,
+        limit,
+        offset,
+    };
+    core.db
+        .run(move |conn| {
+            Ok((
+                sql::list_on_tickets(conn, &filter)?,
+                sql::count_on_tickets(conn, &filter)?,
+            ))
+        })
+        .await
+}
+
+/// Opens the content of an attachment the caller was allowed to see.
+pub async fn open(core: &Core, attachment: &Attachment) -> Result<File> {
+    let blobs = core.blobs.clone();
+    let sha = attachment.sha256;
+    core.db.blocking(move || Ok(blobs.open_blob(&sha)?)).await
 }
 
 pub async fn list(core: &Core, caller: &Caller, ticket_id: Id) -> Result<Vec<Attachment>> {
@@ -110,12 +184,23 @@ pub async fn delete(core: &Core, caller: &Caller, ticket_id: Id, id: Id) -> Resu
     caller.require(Scope::AttachmentsDelete)?;
     visible(core, caller, ticket_id).await?;
     let attachment = find_on_ticket(core, ticket_id, id).await?;
+    remove(core, caller, attachment).await
+}
+
+/// Deletes an attachment found by id alone (see `find`).
+pub async fn delete_by_id(core: &Core, caller: &Caller, id: Id) -> Result<()> {
+    caller.require(Scope::AttachmentsDelete)?;
+    let attachment = find(core, caller, id).await?;
+    remove(core, caller, attachment).await
+}
+
+async fn remove(core: &Core, caller: &Caller, attachment: Attachment) -> Result<()> {
     if !caller.may_delete(&attachment) {
         return Err(Error::Forbidden(
             "Customers may delete only the files they uploaded.",
         ));
     }
-    let sha = attachment.sha256;
+    let (id, sha) = (attachment.id, attachment.sha256);
     let last = core
         .db
         .write(move |tx| {

@@ -6,6 +6,7 @@ pub mod attachments;
 pub mod messages;
 pub mod model;
 pub mod tickets;
+pub mod uploads;
 pub mod users;
 
 use std::fs;

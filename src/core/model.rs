@@ -183,6 +183,9 @@ pub struct Ticket {
     pub number: i64,
     pub subject: String,
     pub status: Status,
+    /// Free-form, as the vendor dialects send them (HostUp `priority`, `departmentSlug`).
+    pub priority: Option<String>,
+    pub department: Option<String>,
     pub requester_id: Id,
     pub created_at: String,
     pub updated_at: String,
@@ -210,6 +213,14 @@ pub struct Attachment {
     pub size_bytes: i64,
     pub uploaded_by: Id,
     pub created_at: String,
+    /// Set while this is an upload no message carries yet and that expires unless one does.
+    pub pending_until: Option<String>,
+}
+
+impl Attachment {
+    pub fn is_pending(&self) -> bool {
+        self.pending_until.is_some()
+    }
 }
 
 const TIME_FORMAT: &[FormatItem<'static>] =

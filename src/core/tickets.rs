@@ -1,13 +1,14 @@
 //! Tickets: list, open, read, change.
 
 use crate::core::access::Caller;
-use crate::core::model::{now, Message, Scope, Status, Ticket};
+use crate::core::messages::{insert, Carry};
+use crate::core::model::{now, Scope, Status, Ticket};
 use crate::core::Core;
 use crate::error::{Error, FieldError, Result};
 use crate::ids::Id;
 use crate::store::sql::tickets::{self as sql, TicketFilter};
 
-pub const MAX_PAGE: u32 = 100;
+pub const MAX_PAGE: u32 = 300;
 pub const DEFAULT_PAGE: u32 = 25;
 const MAX_SUBJECT: usize = 500;
 pub const MAX_BODY: usize = 64 * 1024;
@@ -18,6 +19,8 @@ pub struct ListQuery {
     pub q: Option<String>,
     pub limit: Option<u32>,
     pub cursor: Option<Id>,
+    /// Offset paging, for dialects that number their pages.
+    pub offset: Option<u32>,
 }
 
 /// One page of tickets and the cursor of the next page, if any.
@@ -35,6 +38,7 @@ pub async fn list(core: &Core, caller: &Caller, query: ListQuery) -> Result<Page
         subject_contains: query.q.filter(|q| !q.is_empty()),
         before: query.cursor,
         limit: limit + 1,
+        offset: query.offset.unwrap_or(0),
     };
     let mut tickets = core
         .db
@@ -92,17 +96,33 @@ pub fn check_body(pointer: &str, body: &str) -> Result<()> {
     Ok(())
 }
 
-/// Opens a ticket for the caller; `first_message`, when given, becomes its first message.
-pub async fn create(
-    core: &Core,
-    caller: &Caller,
-    subject: &str,
-    first_message: Option<String>,
-) -> Result<Ticket> {
+/// What opening a ticket takes; the message and the uploads it names become its first message.
+#[derive(Default, Debug, Clone)]
+pub struct NewTicket {
+    pub subject: String,
+    pub message: Option<String>,
+    pub priority: Option<String>,
+    pub department: Option<String>,
+    pub attachment_ids: Vec<Id>,
+}
+
+/// Opens a ticket for the caller.
+pub async fn create(core: &Core, caller: &Caller, new: NewTicket) -> Result<Ticket> {
     caller.require(Scope::TicketsWrite)?;
-    let subject = check_subject(subject)?;
-    if let Some(body) = &first_message {
-        check_body("/message", body)?;
+    let subject = check_subject(&new.subject)?;
+    let body = new.message.unwrap_or_default();
+    check_body("/message", &body)?;
+    for (pointer, value) in [
+        ("/priority", &new.priority),
+        ("/department", &new.department),
+    ] {
+        if value.as_ref().is_some_and(|v| v.chars().count() > 100) {
+            return Err(Error::invalid(
+                pointer,
+                "too_long",
+                "At most 100 characters.",
+            ));
+        }
     }
     let at = now();
     let mut ticket = Ticket {
@@ -110,31 +130,46 @@ pub async fn create(
         number: 0,
         subject,
         status: Status::Open,
+        priority: new.priority,
+        department: new.department,
         requester_id: caller.user.id,
         created_at: at.clone(),
-        updated_at: at.clone(),
+        updated_at: at,
         attachment_count: 0,
     };
-    let author_id = caller.user.id;
-    ticket = core
-        .db
+    let caller = caller.clone();
+    let limit = core.config.max_attachments_per_ticket;
+    core.db
         .write(move |tx| {
             ticket.number = sql::insert_ticket(tx, &ticket)?;
-            if let Some(body) = first_message.filter(|b| !b.trim().is_empty()) {
-                let message = Message {
-                    id: Id::new(),
-                    ticket_id: ticket.id,
-                    author_id,
+            if !body.trim().is_empty() || !new.attachment_ids.is_empty() {
+                let first = insert(
+                    tx,
+                    &caller,
+                    ticket.id,
                     body,
-                    created_at: at,
-                    attachments: Vec::new(),
-                };
-                sql::insert_message(tx, &message)?;
+                    &new.attachment_ids,
+                    Carry::Named,
+                    limit,
+                )?;
+                ticket.attachment_count = first.attachments.len() as i64;
             }
             Ok(ticket)
         })
-        .await?;
-    Ok(ticket)
+        .await
+}
+
+/// How many tickets the caller sees (for dialects that report totals).
+pub async fn count(core: &Core, caller: &Caller, status: Option<Status>) -> Result<u64> {
+    caller.require(Scope::TicketsRead)?;
+    let filter = TicketFilter {
+        requester: (!caller.user.role.sees_all_tickets()).then_some(caller.user.id),
+        status,
+        ..Default::default()
+    };
+    core.db
+        .run(move |conn| Ok(sql::count_tickets(conn, &filter)?))
+        .await
 }
 
 #[derive(Default, Debug)]

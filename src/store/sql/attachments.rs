@@ -25,6 +25,7 @@ fn attachment(row: &Row) -> rusqlite::Result<Attachment> {
         size_bytes: row.get("size_bytes")?,
         uploaded_by: row.get("uploaded_by")?,
         created_at: row.get("created_at")?,
+        pending_until: row.get("pending_until")?,
     })
 }
 
@@ -65,8 +66,8 @@ pub fn delete_blob_if_unreferenced(conn: &Connection, sha: &Sha256) -> rusqlite:
 pub fn insert_attachment(conn: &Connection, a: &Attachment) -> rusqlite::Result<()> {
     conn.execute(
         "INSERT INTO attachments (id, ticket_id, message_id, sha256, filename, content_type,
-                                  size_bytes, uploaded_by, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                  size_bytes, uploaded_by, created_at, pending_until)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
             a.id,
             a.ticket_id,
@@ -76,7 +77,8 @@ pub fn insert_attachment(conn: &Connection, a: &Attachment) -> rusqlite::Result<
             a.content_type,
             a.size_bytes,
             a.uploaded_by,
-            a.created_at
+            a.created_at,
+            a.pending_until
         ],
     )?;
     Ok(())
@@ -86,10 +88,64 @@ pub fn attachment_by_id(conn: &Connection, id: Id) -> rusqlite::Result<Option<At
     optional(conn.query_row("SELECT * FROM attachments WHERE id = ?1", [id], attachment))
 }
 
-/// All attachments of a ticket, oldest first.
+/// The attachments of a ticket, oldest first; pending uploads pinned to it are not yet its own.
 pub fn list_for_ticket(conn: &Connection, ticket_id: Id) -> rusqlite::Result<Vec<Attachment>> {
-    let mut stmt = conn.prepare("SELECT * FROM attachments WHERE ticket_id = ?1 ORDER BY id")?;
+    let mut stmt = conn.prepare(
+        "SELECT * FROM attachments WHERE ticket_id = ?1 AND pending_until IS NULL ORDER BY id",
+    )?;
     let rows = stmt.query_map([ticket_id], attachment)?;
+    rows.collect()
+}
+
+/// Which attachments a paged listing across tickets covers.
+#[derive(Default, Clone, Debug)]
+pub struct AttachmentFilter {
+    /// Only on tickets this user opened (customers).
+    pub requester: Option<Id>,
+    pub ticket: Option<Id>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+const VISIBLE: &str = "FROM attachments a JOIN tickets t ON t.id = a.ticket_id
+    WHERE a.pending_until IS NULL AND (?1 IS NULL OR t.requester_id = ?1)
+      AND (?2 IS NULL OR a.ticket_id = ?2)";
+
+/// Attachments on tickets, newest first, one page of them.
+pub fn list_on_tickets(
+    conn: &Connection,
+    f: &AttachmentFilter,
+) -> rusqlite::Result<Vec<Attachment>> {
+    let sql = format!("SELECT a.* {VISIBLE} ORDER BY a.id DESC LIMIT ?3 OFFSET ?4");
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(
+        params![f.requester, f.ticket, f.limit, f.offset],
+        attachment,
+    )?;
+    rows.collect()
+}
+
+pub fn count_on_tickets(conn: &Connection, f: &AttachmentFilter) -> rusqlite::Result<u64> {
+    let sql = format!("SELECT count(*) {VISIBLE}");
+    conn.query_row(&sql, params![f.requester, f.ticket], |r| r.get(0))
+}
+
+/// The ids of `user`'s pending uploads pinned to `ticket_id`.
+pub fn pending_pinned(conn: &Connection, user: Id, ticket_id: Id) -> rusqlite::Result<Vec<Id>> {
+    let mut stmt = conn.prepare(
+        "SELECT id FROM attachments WHERE uploaded_by = ?1 AND ticket_id = ?2
+           AND pending_until IS NOT NULL AND message_id IS NULL ORDER BY id",
+    )?;
+    let rows = stmt.query_map([user, ticket_id], |r| r.get(0))?;
+    rows.collect()
+}
+
+/// Pending uploads whose time ran out: (id, blob).
+pub fn expired_pending(conn: &Connection, now: &str) -> rusqlite::Result<Vec<(Id, Sha256)>> {
+    let mut stmt = conn.prepare(
+        "SELECT * FROM attachments WHERE pending_until IS NOT NULL AND pending_until < ?1",
+    )?;
+    let rows = stmt.query_map([now], |row| attachment(row).map(|a| (a.id, a.sha256)))?;
     rows.collect()
 }
 
@@ -101,10 +157,16 @@ pub fn count_for_ticket(conn: &Connection, ticket_id: Id) -> rusqlite::Result<u6
     )
 }
 
-pub fn bind_to_message(conn: &Connection, id: Id, message_id: Id) -> rusqlite::Result<()> {
+/// Puts an upload on a message (and its ticket), which ends its pending time.
+pub fn bind_to_message(
+    conn: &Connection,
+    id: Id,
+    ticket_id: Id,
+    message_id: Id,
+) -> rusqlite::Result<()> {
     conn.execute(
-        "UPDATE attachments SET message_id = ?2, pending_until = NULL WHERE id = ?1",
-        params![id, message_id],
+        "UPDATE attachments SET ticket_id = ?2, message_id = ?3, pending_until = NULL WHERE id = ?1",
+        params![id, ticket_id, message_id],
     )?;
     Ok(())
 }
@@ -142,6 +204,7 @@ mod tests {
             size_bytes: 3,
             uploaded_by: user.id,
             created_at: now(),
+            pending_until: None,
         };
         insert_blob_if_absent(&conn, &sha, 3, "text/plain", &now()).unwrap();
         insert_blob_if_absent(&conn, &sha, 3, "text/plain", &now()).unwrap();
@@ -177,6 +240,7 @@ mod tests {
             size_bytes: 1,
             uploaded_by: user.id,
             created_at: now(),
+            pending_until: None,
         };
         assert!(
             insert_attachment(&conn, &orphan).is_err(),

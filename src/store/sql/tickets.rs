@@ -6,8 +6,10 @@ use super::optional;
 use crate::core::model::{Message, Status, Ticket};
 use crate::ids::Id;
 
-const TICKET_COLUMNS: &str = "t.id, t.number, t.subject, t.status, t.requester_id, t.created_at,
-    t.updated_at, (SELECT count(*) FROM attachments a WHERE a.ticket_id = t.id) AS attachment_count";
+const TICKET_COLUMNS: &str = "t.id, t.number, t.subject, t.status, t.priority, t.department,
+    t.requester_id, t.created_at, t.updated_at,
+    (SELECT count(*) FROM attachments a WHERE a.ticket_id = t.id AND a.pending_until IS NULL)
+        AS attachment_count";
 
 fn ticket(row: &Row) -> rusqlite::Result<Ticket> {
     let status: String = row.get("status")?;
@@ -16,6 +18,8 @@ fn ticket(row: &Row) -> rusqlite::Result<Ticket> {
         number: row.get("number")?,
         subject: row.get("subject")?,
         status: Status::parse(&status).unwrap_or(Status::Open),
+        priority: row.get("priority")?,
+        department: row.get("department")?,
         requester_id: row.get("requester_id")?,
         created_at: row.get("created_at")?,
         updated_at: row.get("updated_at")?,
@@ -26,17 +30,34 @@ fn ticket(row: &Row) -> rusqlite::Result<Ticket> {
 /// Inserts a ticket with the next number; returns that number. Call inside a write transaction.
 pub fn insert_ticket(conn: &Connection, t: &Ticket) -> rusqlite::Result<i64> {
     conn.query_row(
-        "INSERT INTO tickets (id, number, subject, status, requester_id, created_at, updated_at)
-         VALUES (?1, (SELECT coalesce(max(number), 0) + 1 FROM tickets), ?2, ?3, ?4, ?5, ?5)
+        "INSERT INTO tickets (id, number, subject, status, priority, department, requester_id,
+                              created_at, updated_at)
+         VALUES (?1, (SELECT coalesce(max(number), 0) + 1 FROM tickets), ?2, ?3, ?4, ?5, ?6, ?7, ?7)
          RETURNING number",
         params![
             t.id,
             t.subject,
             t.status.as_str(),
+            t.priority,
+            t.department,
             t.requester_id,
             t.created_at
         ],
         |row| row.get(0),
+    )
+}
+
+pub fn ticket_by_number(conn: &Connection, number: i64) -> rusqlite::Result<Option<Ticket>> {
+    let sql = format!("SELECT {TICKET_COLUMNS} FROM tickets t WHERE t.number = ?1");
+    optional(conn.query_row(&sql, [number], ticket))
+}
+
+pub fn count_tickets(conn: &Connection, f: &TicketFilter) -> rusqlite::Result<u64> {
+    conn.query_row(
+        "SELECT count(*) FROM tickets t WHERE (?1 IS NULL OR t.requester_id = ?1)
+           AND (?2 IS NULL OR t.status = ?2)",
+        params![f.requester, f.status.map(Status::as_str)],
+        |r| r.get(0),
     )
 }
 
@@ -55,6 +76,8 @@ pub struct TicketFilter {
     /// Keyset paging: only tickets older than this one.
     pub before: Option<Id>,
     pub limit: u32,
+    /// Offset paging, for dialects that number their pages.
+    pub offset: u32,
 }
 
 /// Newest first.
@@ -72,7 +95,7 @@ pub fn list_tickets(conn: &Connection, f: &TicketFilter) -> rusqlite::Result<Vec
            AND (?2 IS NULL OR t.status = ?2)
            AND (?3 IS NULL OR t.subject LIKE ?3 ESCAPE '\\')
            AND (?4 IS NULL OR t.id < ?4)
-         ORDER BY t.id DESC LIMIT ?5"
+         ORDER BY t.id DESC LIMIT ?5 OFFSET ?6"
     );
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map(
@@ -81,7 +104,8 @@ pub fn list_tickets(conn: &Connection, f: &TicketFilter) -> rusqlite::Result<Vec
             f.status.map(Status::as_str),
             pattern,
             f.before,
-            f.limit
+            f.limit,
+            f.offset
         ],
         ticket,
     )?;
@@ -145,6 +169,8 @@ mod tests {
             number: 0,
             subject: subject.into(),
             status: Status::Open,
+            priority: None,
+            department: None,
             requester_id: requester,
             created_at: now(),
             updated_at: now(),
