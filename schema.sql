@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS tickets (
     status       TEXT NOT NULL CHECK (status IN ('open', 'pending', 'closed')),
     priority     TEXT,
     department   TEXT,
+    category     TEXT,
     requester_id BLOB NOT NULL REFERENCES users (id),
     created_at   TEXT NOT NULL,
     updated_at   TEXT NOT NULL

@@ -1,4 +1,5 @@
 //! attache: helpdesk ticket attachments, stored once per SHA-256, served through signed URLs.
+#![recursion_limit = "256"] // the Waldur issue document is one large json! literal
 
 pub mod api;
 pub mod auth;

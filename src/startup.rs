@@ -10,7 +10,7 @@ use actix_web::middleware::{from_fn, Condition, DefaultHeaders};
 use actix_web::{guard, web, App, HttpResponse, HttpServer};
 use anyhow::Context;
 
-use crate::api::{self, files, hostup, meta, native, problem};
+use crate::api::{self, files, hostup, meta, native, problem, waldur};
 use crate::config::Config;
 use crate::core::{uploads, Core};
 use crate::error::Error;
@@ -41,6 +41,13 @@ fn routes(cfg: &mut web::ServiceConfig, limits: &ratelimit::Config, limited: boo
             .configure(hostup::routes)
             .wrap(Condition::new(limited, Governor::new(limits)))
             .wrap(from_fn(ratelimit::reset_header)),
+    )
+    .service(
+        web::scope("/api")
+            .configure(waldur::routes)
+            .wrap(Condition::new(limited, Governor::new(limits)))
+            .wrap(from_fn(ratelimit::reset_header))
+            .wrap(from_fn(problem::render::<waldur::Drf>)),
     )
     .service(
         web::service("/files/{id}/{name}")
@@ -85,7 +92,7 @@ pub fn run(listener: TcpListener, core: Arc<Core>) -> std::io::Result<Server> {
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(Error::NotFound("resource"))
             }))
-            .wrap(from_fn(problem::render))
+            .wrap(from_fn(problem::render::<problem::Problem>))
             .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
             .wrap(from_fn(api::request_log))
     })

@@ -296,6 +296,7 @@ async fn create_ticket(
         priority: body.priority,
         department: body.department_slug,
         attachment_ids: upload_ids(&body.attachment_ids)?,
+        category: None,
     };
     let ticket = tickets::create(&core, &caller, new).await?;
     Ok(HttpResponse::Created().json(detail(&core, &caller, ticket.id).await?))

@@ -7,6 +7,7 @@ pub mod meta;
 pub mod native;
 pub mod openapi;
 pub mod problem;
+pub mod waldur;
 
 use std::time::Instant;
 

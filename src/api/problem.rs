@@ -7,7 +7,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
-use actix_web::{web, HttpMessage, HttpResponse};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use serde_json::json;
 
 use crate::core::model::now;
@@ -147,8 +147,33 @@ pub fn problem_json(
     doc.to_string()
 }
 
-/// Middleware: problem+json bodies for every error response inside it.
-pub async fn render(
+/// How a dialect writes an error body.
+pub trait ErrorShape {
+    /// Content type and body for `info`, answering `req`.
+    fn body(info: &ErrorInfo, req: &HttpRequest) -> (&'static str, String);
+}
+
+/// RFC 9457 problem details: the native and HostUp dialects.
+pub struct Problem;
+
+impl ErrorShape for Problem {
+    fn body(info: &ErrorInfo, req: &HttpRequest) -> (&'static str, String) {
+        let request_id = req
+            .extensions()
+            .get::<RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_default();
+        let public_url = req
+            .app_data::<web::Data<Core>>()
+            .map(|core| core.public_url.clone())
+            .unwrap_or_default();
+        let body = problem_json(info, &public_url, req.path(), &request_id);
+        ("application/problem+json", body)
+    }
+}
+
+/// Middleware: every error response inside it gets its body in the shape `S`.
+pub async fn render<S: ErrorShape>(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
@@ -157,17 +182,6 @@ pub async fn render(
     let Some(info) = error_info(&res) else {
         return Ok(res);
     };
-    let request_id = res
-        .request()
-        .extensions()
-        .get::<RequestId>()
-        .map(|r| r.0.clone())
-        .unwrap_or_default();
-    let public_url = res
-        .request()
-        .app_data::<web::Data<Core>>()
-        .map(|core| core.public_url.clone())
-        .unwrap_or_default();
-    let body = problem_json(&info, &public_url, res.request().path(), &request_id);
-    Ok(replace_body(res, "application/problem+json", body))
+    let (content_type, body) = S::body(&info, res.request());
+    Ok(replace_body(res, content_type, body))
 }

@@ -186,6 +186,8 @@ pub struct Ticket {
     /// Free-form, as the vendor dialects send them (HostUp `priority`, `departmentSlug`).
     pub priority: Option<String>,
     pub department: Option<String>,
+    /// The vendor's kind of ticket (Waldur `type`).
+    pub category: Option<String>,
     pub requester_id: Id,
     pub created_at: String,
     pub updated_at: String,

@@ -103,6 +103,7 @@ pub struct NewTicket {
     pub message: Option<String>,
     pub priority: Option<String>,
     pub department: Option<String>,
+    pub category: Option<String>,
     pub attachment_ids: Vec<Id>,
 }
 
@@ -115,6 +116,7 @@ pub async fn create(core: &Core, caller: &Caller, new: NewTicket) -> Result<Tick
     for (pointer, value) in [
         ("/priority", &new.priority),
         ("/department", &new.department),
+        ("/category", &new.category),
     ] {
         if value.as_ref().is_some_and(|v| v.chars().count() > 100) {
             return Err(Error::invalid(
@@ -132,6 +134,7 @@ pub async fn create(core: &Core, caller: &Caller, new: NewTicket) -> Result<Tick
         status: Status::Open,
         priority: new.priority,
         department: new.department,
+        category: new.category,
         requester_id: caller.user.id,
         created_at: at.clone(),
         updated_at: at,

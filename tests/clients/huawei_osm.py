@@ -10,6 +10,7 @@ the one plain HTTP request is the fetch of a returned access URL.
 
 ATTACHE_DOMAIN_ID is optional (the SDK then sends a fixed dummy X-Domain-Id).
 Prints one line per step; exits non-zero on the first failure.
+Note: importing the SDK creates ~/.huaweicloud/application_id (used in its User-Agent).
 """
 import base64
 import json
@@ -24,12 +25,10 @@ from huaweicloudsdkcore.exceptions.exceptions import ServiceResponseException
 from huaweicloudsdkcore.http.formdata import FormFile
 from huaweicloudsdkcore.http.http_config import HttpConfig
 from huaweicloudsdkosm.v2 import (
-    AccessoryJsonFormatReq, CreateCasesRequest, CreateOrderIncidentV2Req,
-    DeleteAccessoriesRequest, DownloadAccessoriesRequest, ListAccessoryAccessUrlsRequest,
-    OsmClient, ShowAccessoryLimitsRequest, ShowCaseDetailRequest,
-    ShowDownloadAccessoryUrlRequest, UploadAccessoryRequest, UploadAccessoryRequestBody,
-    UploadJsonAccessoriesRequest,
-)
+    AccessoryJsonFormatReq, CreateCasesRequest, CreateOrderIncidentV2Req, DeleteAccessoriesRequest,
+    DownloadAccessoriesRequest, ListAccessoryAccessUrlsRequest, OsmClient, ShowAccessoryLimitsRequest,
+    ShowCaseDetailRequest, ShowDownloadAccessoryUrlRequest, UploadAccessoryRequest,
+    UploadAccessoryRequestBody, UploadJsonAccessoriesRequest)
 
 # A valid 1x1 transparent PNG.
 PNG = base64.b64decode(
@@ -39,14 +38,12 @@ SOURCE_ID = "83aeb0f2834c4df49826c781d32a963e"  # the fixed source_id documented
 
 
 class Failure(Exception):
-    pass
+    """A check on a response failed."""
 
 
 def env(name, default=None):
     value = os.environ.get(name, default)
-    if not value:
-        sys.exit("huawei_osm: environment variable %s is required" % name)
-    return value
+    return value or sys.exit("huawei_osm: environment variable %s is required" % name)
 
 
 BASE_URL = env("ATTACHE_URL").rstrip("/")
@@ -55,10 +52,8 @@ DOMAIN_ID = env("ATTACHE_DOMAIN_ID", "0123456789abcdef0123456789abcdef")
 
 
 def make_client(sk):
-    # A domain id plus an explicit endpoint and no region: the SDK never calls IAM.
-    # Setting user_agent keeps the SDK from writing ~/.huaweicloud/application_id.
+    # Explicit endpoint, no region: the SDK never calls IAM; it sends and signs X-Domain-Id.
     config = HttpConfig.get_default_config()
-    config.user_agent = "attache-compat-test"
     config.timeout = (10, 30)
     return (OsmClient.new_builder()
             .with_http_config(config)
@@ -70,6 +65,12 @@ def make_client(sk):
 def check(cond, message):
     if not cond:
         raise Failure(message)
+
+
+def fetch(url):
+    """Plain GET of an access URL (which must work without SDK signing)."""
+    with urllib.request.urlopen(urllib.parse.urljoin(BASE_URL + "/", url), timeout=30) as r:
+        return r.read()
 
 
 def download_bytes(client, accessory_id):
@@ -113,11 +114,9 @@ def main():
         resp = client.show_download_accessory_url(
             ShowDownloadAccessoryUrlRequest(accessory_id=state["png"], relation_type="DEFAULT"))
         check(resp.accessory_url, "no accessory_url in %s" % resp)
-        url = urllib.parse.urljoin(BASE_URL + "/", resp.accessory_url)
-        with urllib.request.urlopen(url, timeout=30) as r:
-            got = r.read()
-        check(got == PNG, "GET %s returned %d bytes, not the uploaded PNG" % (url, len(got)))
-        return "fetched %d bytes from %s" % (len(got), url)
+        got = fetch(resp.accessory_url)
+        check(got == PNG, "GET %s returned %d bytes, not the uploaded PNG" % (resp.accessory_url, len(got)))
+        return "fetched %d bytes from %s" % (len(got), resp.accessory_url)
 
     def batch_urls():
         ids = [state["png"], state["txt"]]
@@ -127,10 +126,8 @@ def main():
         check(urls[state["txt"]].accessory_name == "note.txt", "txt accessory_name is %r"
               % urls[state["txt"]].accessory_name)
         check(all(u.accessory_url for u in urls.values()), "empty accessory_url in %s" % resp)
-        url = urllib.parse.urljoin(BASE_URL + "/", urls[state["txt"]].accessory_url)
-        with urllib.request.urlopen(url, timeout=30) as r:
-            got = r.read()
-        check(got == TEXT, "GET %s did not return the uploaded text" % url)
+        url = urls[state["txt"]].accessory_url
+        check(fetch(url) == TEXT, "GET %s did not return the uploaded text" % url)
         return "%d urls, text fetched" % len(urls)
 
     def download():

@@ -6,7 +6,8 @@ use super::optional;
 use crate::core::model::{Message, Status, Ticket};
 use crate::ids::Id;
 
-const TICKET_COLUMNS: &str = "t.id, t.number, t.subject, t.status, t.priority, t.department,
+const TICKET_COLUMNS: &str =
+    "t.id, t.number, t.subject, t.status, t.priority, t.department, t.category,
     t.requester_id, t.created_at, t.updated_at,
     (SELECT count(*) FROM attachments a WHERE a.ticket_id = t.id AND a.pending_until IS NULL)
         AS attachment_count";
@@ -20,6 +21,7 @@ fn ticket(row: &Row) -> rusqlite::Result<Ticket> {
         status: Status::parse(&status).unwrap_or(Status::Open),
         priority: row.get("priority")?,
         department: row.get("department")?,
+        category: row.get("category")?,
         requester_id: row.get("requester_id")?,
         created_at: row.get("created_at")?,
         updated_at: row.get("updated_at")?,
@@ -30,9 +32,9 @@ fn ticket(row: &Row) -> rusqlite::Result<Ticket> {
 /// Inserts a ticket with the next number; returns that number. Call inside a write transaction.
 pub fn insert_ticket(conn: &Connection, t: &Ticket) -> rusqlite::Result<i64> {
     conn.query_row(
-        "INSERT INTO tickets (id, number, subject, status, priority, department, requester_id,
-                              created_at, updated_at)
-         VALUES (?1, (SELECT coalesce(max(number), 0) + 1 FROM tickets), ?2, ?3, ?4, ?5, ?6, ?7, ?7)
+        "INSERT INTO tickets (id, number, subject, status, priority, department, category,
+                              requester_id, created_at, updated_at)
+         VALUES (?1, (SELECT coalesce(max(number), 0) + 1 FROM tickets), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
          RETURNING number",
         params![
             t.id,
@@ -40,6 +42,7 @@ pub fn insert_ticket(conn: &Connection, t: &Ticket) -> rusqlite::Result<i64> {
             t.status.as_str(),
             t.priority,
             t.department,
+            t.category,
             t.requester_id,
             t.created_at
         ],
@@ -171,6 +174,7 @@ mod tests {
             status: Status::Open,
             priority: None,
             department: None,
+            category: None,
             requester_id: requester,
             created_at: now(),
             updated_at: now(),

@@ -1,0 +1,77 @@
+//! The vendors' own clients against attache: the scripts in tests/clients/ use only the
+//! official Python packages (pinned in tests/clients/requirements.txt). `.ci/run` installs
+//! them and sets ATTACHE_CLIENTS_PYTHON; without them these tests say they are skipped, unless
+//! ATTACHE_REQUIRE_CLIENTS is set, when a missing client is a failure.
+
+mod common;
+
+use std::process::Command;
+
+use attache::core::model::Role;
+use attache::core::users;
+use common::{spawn_app, TestApp};
+
+/// The Python that has `module`, or `None` (with a note) when the tests must be skipped.
+fn python_with(module: &str) -> Option<String> {
+    let python = std::env::var("ATTACHE_CLIENTS_PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    let found = Command::new(&python)
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if found {
+        return Some(python);
+    }
+    if std::env::var_os("ATTACHE_REQUIRE_CLIENTS").is_some() {
+        panic!("{python} cannot import {module}; install tests/clients/requirements.txt");
+    }
+    eprintln!("SKIPPED: {module} is not installed for {python} (pip install -r tests/clients/requirements.txt, then set ATTACHE_CLIENTS_PYTHON)");
+    None
+}
+
+async fn run_script(app: &TestApp, python: String, script: &str, env: Vec<(&str, String)>) {
+    let path = format!("{}/tests/clients/{script}", env!("CARGO_MANIFEST_DIR"));
+    let mut command = Command::new(python);
+    command
+        .arg(path)
+        .env("ATTACHE_URL", &app.base)
+        .env("HOME", app.data_dir());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let out = actix_web::rt::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{script} failed\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
+    );
+    eprintln!("{stdout}");
+}
+
+#[actix_web::test]
+async fn the_official_waldur_client_works_unchanged() {
+    let Some(python) = python_with("waldur_api_client") else {
+        return;
+    };
+    let app = spawn_app().await;
+    run_script(
+        &app,
+        python,
+        "waldur_client.py",
+        vec![("ATTACHE_TOKEN", app.agent.clone())],
+    )
+    .await;
+}
+
+#[actix_web::test]
+async fn the_official_huawei_osm_sdk_works_unchanged() {
+    let Some(python) = python_with("huaweicloudsdkosm") else {
+        return;
+    };
+    let app = spawn_app().await;
+    let pair = users::create_key(&app.core.db, "osm-user", Role::Customer, None, "aksk").unwrap();
+    let _ = pair;
+    run_script(&app, python, "huawei_osm.py", vec![]).await;
+}
