@@ -126,6 +126,10 @@ pub enum KeyCommand {
         /// A note to tell keys apart in `key list`.
         #[arg(long, default_value = "")]
         label: String,
+        /// Create a Huawei-style access key pair instead, printed as `<AK> <SK>`, for the
+        /// signatures of Huawei Cloud SDKs. The SK is never stored.
+        #[arg(long)]
+        aksk: bool,
     },
     /// List keys (never the secrets).
     List {

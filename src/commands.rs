@@ -8,6 +8,8 @@ use anyhow::{anyhow, Context};
 use crate::cli::{Command, KeyCommand, ServeArgs, UserCommand};
 use crate::core::model::{Role, Scopes};
 use crate::core::users::{self, NewKey};
+use crate::core::AKSK_SECRET;
+use crate::store::signing_keys::load_or_create_secret;
 use crate::store::Db;
 use crate::{demo, startup};
 
@@ -36,6 +38,7 @@ pub fn run(data_dir: &Path, command: Command) -> anyhow::Result<()> {
             role,
             scopes,
             label,
+            aksk,
         }) => {
             let scopes = if scopes.is_empty() {
                 None
@@ -45,14 +48,17 @@ pub fn run(data_dir: &Path, command: Command) -> anyhow::Result<()> {
                         .map_err(|bad| anyhow!("unknown scope: {bad}"))?,
                 )
             };
-            let key = users::create_key(
-                &open_db(data_dir)?,
-                &user,
-                parse_role(&role)?,
-                scopes,
-                &label,
-            )?;
-            println!("{}", key.secret);
+            let (db, role) = (open_db(data_dir)?, parse_role(&role)?);
+            if aksk {
+                let secret = load_or_create_secret(&data_dir.join(AKSK_SECRET))?;
+                let pair = users::create_access_key(&db, &secret, &user, role, scopes, &label)?;
+                println!("{} {}", pair.access_key, pair.secret_key);
+            } else {
+                println!(
+                    "{}",
+                    users::create_key(&db, &user, role, scopes, &label)?.secret
+                );
+            }
             Ok(())
         }
         Command::Key(KeyCommand::List { user }) => {

@@ -24,6 +24,13 @@ impl KeyExtractor for KeyOrAddress {
     type KeyExtractionError = SimpleKeyExtractionError<&'static str>;
 
     fn extract(&self, req: &ServiceRequest) -> Result<String, Self::KeyExtractionError> {
+        let authorization = req
+            .headers()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok());
+        if let Some(auth) = authorization.and_then(crate::auth::aksk::parse_authorization) {
+            return Ok(format!("ak:{}", auth.access_key));
+        }
         Ok(match credential(req.request()) {
             Some(Ok(secret)) => format!("key:{}", hex::encode(&Sha256::digest(secret)[..12])),
             _ => format!(

@@ -10,7 +10,7 @@ use actix_web::middleware::{from_fn, Condition, DefaultHeaders};
 use actix_web::{guard, web, App, HttpResponse, HttpServer};
 use anyhow::Context;
 
-use crate::api::{self, files, hostup, meta, native, problem, waldur};
+use crate::api::{self, files, hostup, huawei, meta, native, problem, waldur};
 use crate::config::Config;
 use crate::core::{uploads, Core};
 use crate::error::Error;
@@ -29,7 +29,17 @@ pub fn prepare(config: Config, listen: &str) -> anyhow::Result<(TcpListener, Arc
     Ok((listener, core))
 }
 
-fn routes(cfg: &mut web::ServiceConfig, limits: &ratelimit::Config, limited: bool) {
+/// Bytes a base64 JSON body needs to carry a file of `max` bytes.
+fn base64_room(max: u64) -> usize {
+    (max.div_ceil(3) * 4 + 64 * 1024) as usize
+}
+
+fn routes(
+    cfg: &mut web::ServiceConfig,
+    limits: &ratelimit::Config,
+    limited: bool,
+    limits_of_uploads: u64,
+) {
     cfg.service(
         web::scope("/v1")
             .configure(native::routes)
@@ -41,6 +51,15 @@ fn routes(cfg: &mut web::ServiceConfig, limits: &ratelimit::Config, limited: boo
             .configure(hostup::routes)
             .wrap(Condition::new(limited, Governor::new(limits)))
             .wrap(from_fn(ratelimit::reset_header)),
+    )
+    .service(
+        web::scope("/v2/servicerequest")
+            // Base64 JSON uploads carry the file in the body: room for the limit, encoded.
+            .app_data(web::PayloadConfig::new(base64_room(limits_of_uploads)))
+            .configure(huawei::routes)
+            .wrap(Condition::new(limited, Governor::new(limits)))
+            .wrap(from_fn(ratelimit::reset_header))
+            .wrap(from_fn(problem::render::<huawei::HuaweiShape>)),
     )
     .service(
         web::scope("/api")
@@ -81,6 +100,7 @@ pub fn run(listener: TcpListener, core: Arc<Core>) -> std::io::Result<Server> {
     spawn_sweeper(core.clone());
     let data = web::Data::from(core.clone());
     let limited = core.config.rate_limit_per_minute > 0;
+    let max_upload = core.config.max_upload_bytes;
     // One limiter for all workers: built once, shared through its Arc.
     let limits = ratelimit::config(core.config.rate_limit_per_minute.max(1))
         .expect("a non-zero rate makes a valid quota");
@@ -88,7 +108,7 @@ pub fn run(listener: TcpListener, core: Arc<Core>) -> std::io::Result<Server> {
         App::new()
             .app_data(data.clone())
             .configure(api::extractor_configs)
-            .configure(|cfg| routes(cfg, &limits, limited))
+            .configure(|cfg| routes(cfg, &limits, limited, max_upload))
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(Error::NotFound("resource"))
             }))

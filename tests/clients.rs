@@ -7,8 +7,6 @@ mod common;
 
 use std::process::Command;
 
-use attache::core::model::Role;
-use attache::core::users;
 use common::{spawn_app, TestApp};
 
 /// The Python that has `module`, or `None` (with a note) when the tests must be skipped.
@@ -71,7 +69,26 @@ async fn the_official_huawei_osm_sdk_works_unchanged() {
         return;
     };
     let app = spawn_app().await;
-    let pair = users::create_key(&app.core.db, "osm-user", Role::Customer, None, "aksk").unwrap();
-    let _ = pair;
-    run_script(&app, python, "huawei_osm.py", vec![]).await;
+    // The pair comes from the command line, as a user would get it, while the server runs.
+    let out = Command::new(env!("CARGO_BIN_EXE_attache"))
+        .args([
+            "key",
+            "create",
+            "--aksk",
+            "--user",
+            "osm-user",
+            "--data-dir",
+        ])
+        .arg(app.data_dir())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = String::from_utf8(out.stdout).unwrap();
+    let (ak, sk) = line.trim().split_once(' ').expect("<AK> <SK>");
+    let env = vec![("ATTACHE_AK", ak.to_owned()), ("ATTACHE_SK", sk.to_owned())];
+    run_script(&app, python, "huawei_osm.py", env).await;
 }

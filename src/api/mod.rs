@@ -3,6 +3,7 @@
 
 pub mod files;
 pub mod hostup;
+pub mod huawei;
 pub mod meta;
 pub mod native;
 pub mod openapi;

@@ -20,6 +20,9 @@ use crate::store::{signing_keys, Blobs, Db};
 
 pub use access::Caller;
 
+/// The file Huawei-style secret keys are derived from.
+pub const AKSK_SECRET: &str = "aksk-secret";
+
 /// Everything a request needs, shared by all workers.
 pub struct Core {
     pub config: Config,
@@ -28,6 +31,8 @@ pub struct Core {
     pub db: Db,
     pub blobs: Blobs,
     pub keyring: Keyring,
+    /// What Huawei-style secret keys are derived from (`users::secret_key`).
+    pub aksk_secret: [u8; 32],
 }
 
 impl Core {
@@ -40,12 +45,15 @@ impl Core {
         let blobs = Blobs::open(dir).context("preparing blobs/ and tmp/")?;
         let keyring = signing_keys::load_or_create(&dir.join("signing-keys"))
             .context("loading signing-keys")?;
+        let aksk_secret = signing_keys::load_or_create_secret(&dir.join(AKSK_SECRET))
+            .context("loading aksk-secret")?;
         Ok(Arc::new(Core {
             config,
             public_url,
             db,
             blobs,
             keyring,
+            aksk_secret,
         }))
     }
 }

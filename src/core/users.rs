@@ -83,6 +83,34 @@ pub fn create_key(
     scopes: Option<Scopes>,
     label: &str,
 ) -> Result<NewKey> {
+    let secret = generate_secret();
+    let (user, scopes) = new_credential(
+        db,
+        user_name,
+        role,
+        scopes,
+        label,
+        &hash(&secret),
+        &secret[..SHOWN_PREFIX_LEN],
+    )?;
+    Ok(NewKey {
+        secret,
+        user,
+        scopes,
+    })
+}
+
+/// Records a credential (by its hash) for `user_name`, creating the user when missing and
+/// checking that the role may hold the scopes.
+fn new_credential(
+    db: &Db,
+    user_name: &str,
+    role: Role,
+    scopes: Option<Scopes>,
+    label: &str,
+    key_hash: &[u8],
+    prefix: &str,
+) -> Result<(User, Scopes)> {
     let user = match db.run_now(|conn| Ok(sql::user_by_name(conn, user_name.trim())?))? {
         Some(user) => user,
         None => add_user(db, user_name, role)?,
@@ -96,28 +124,19 @@ pub fn create_key(
             format!("A {} may not hold the admin scope.", user.role.as_str()),
         ));
     }
-    let secret = generate_secret();
-    let key_hash = hash(&secret);
     db.write_now(|tx| {
-        sql::insert_key(
-            tx,
-            &sql::NewKey {
-                id: Id::new(),
-                user_id: user.id,
-                key_hash: &key_hash,
-                prefix: &secret[..SHOWN_PREFIX_LEN],
-                scopes,
-                label,
-                created_at: &now(),
-            },
-        )?;
-        Ok(())
+        let key = sql::NewKey {
+            id: Id::new(),
+            user_id: user.id,
+            key_hash,
+            prefix,
+            scopes,
+            label,
+            created_at: &now(),
+        };
+        Ok(sql::insert_key(tx, &key)?)
     })?;
-    Ok(NewKey {
-        secret,
-        user,
-        scopes,
-    })
+    Ok((user, scopes))
 }
 
 pub fn list_keys(db: &Db, user_name: Option<&str>) -> Result<Vec<ApiKey>> {
@@ -128,6 +147,85 @@ pub fn list_keys(db: &Db, user_name: Option<&str>) -> Result<Vec<ApiKey>> {
 pub fn revoke_key(db: &Db, key: &str) -> Result<usize> {
     let id = Id::parse_uuid(key);
     db.write_now(|tx| Ok(sql::revoke_key(tx, key, id, &now())?))
+}
+
+/// An access key / secret key pair in the style of Huawei Cloud, for its SDK's request
+/// signatures. The AK is stored as a hash like any key; the SK is never stored: it is derived
+/// from the server's secret and the AK whenever a signature is checked.
+pub struct NewAccessKey {
+    pub access_key: String,
+    pub secret_key: String,
+}
+
+const AK_ALPHABET: &[u8; 32] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+fn access_key_hash(access_key: &str) -> [u8; 32] {
+    hash(&format!("ak:{access_key}"))
+}
+
+/// The SK of an AK: 40 characters of HMAC-SHA256(server secret, AK).
+pub fn secret_key(server_secret: &[u8; 32], access_key: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<Sha256>::new_from_slice(server_secret).expect("any key length works");
+    mac.update(access_key.as_bytes());
+    let bytes = mac.finalize().into_bytes();
+    bytes
+        .iter()
+        .chain(bytes.iter())
+        .take(40)
+        .map(|b| AK_ALPHABET[(b & 31) as usize] as char)
+        .collect()
+}
+
+/// Creates an AK/SK pair for `user_name` (the user is created when missing, as for keys).
+pub fn create_access_key(
+    db: &Db,
+    server_secret: &[u8; 32],
+    user_name: &str,
+    role: Role,
+    scopes: Option<Scopes>,
+    label: &str,
+) -> Result<NewAccessKey> {
+    let mut raw = [0u8; 20];
+    rand::thread_rng().fill_bytes(&mut raw);
+    let access_key: String = raw
+        .iter()
+        .map(|b| AK_ALPHABET[(b & 31) as usize] as char)
+        .collect();
+    new_credential(
+        db,
+        user_name,
+        role,
+        scopes,
+        label,
+        &access_key_hash(&access_key),
+        &access_key,
+    )?;
+    Ok(NewAccessKey {
+        secret_key: secret_key(server_secret, &access_key),
+        access_key,
+    })
+}
+
+/// The caller an access key belongs to, and its secret key, for checking a signature.
+pub async fn access_key_owner(core: &Core, access_key: &str) -> Result<(Caller, String)> {
+    if access_key.is_empty() || access_key.len() > 64 {
+        return Err(Error::InvalidCredentials);
+    }
+    let key_hash = access_key_hash(access_key);
+    let owner = core
+        .db
+        .run(move |conn| Ok(sql::key_owner(conn, &key_hash)?))
+        .await?;
+    let (user, key_id, scopes) = owner.ok_or(Error::InvalidCredentials)?;
+    Ok((
+        Caller {
+            user,
+            key_id,
+            scopes,
+        },
+        secret_key(&core.aksk_secret, access_key),
+    ))
 }
 
 /// Turns a presented secret into a caller, or `invalid_credentials`.

@@ -50,6 +50,26 @@ fn parse(text: &str) -> Option<Keyring> {
     Keyring::new(keys)
 }
 
+/// A 32-byte server secret kept in its own 0600 file (for example, the one Huawei secret
+/// keys are derived from), created on first use.
+pub fn load_or_create_secret(path: &Path) -> io::Result<[u8; 32]> {
+    if !path.exists() {
+        let mut secret = [0u8; 32];
+        rand::thread_rng().fill_bytes(&mut secret);
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)?;
+        writeln!(file, "{}", hex::encode(secret))?;
+        file.sync_all()?;
+    }
+    let mut secret = [0u8; 32];
+    hex::decode_to_slice(fs::read_to_string(path)?.trim(), &mut secret)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "malformed secret file"))?;
+    Ok(secret)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,5 +84,17 @@ mod tests {
         assert_eq!(first.current().kid, again.current().kid);
         let mode = fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn a_secret_is_created_once_and_kept_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("aksk-secret");
+        let first = load_or_create_secret(&path).unwrap();
+        assert_eq!(load_or_create_secret(&path).unwrap(), first);
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
 }

@@ -1,0 +1,362 @@
+//! The Huawei Cloud OSM dialect under `/v2/servicerequest`: accessories (uploads that wait
+//! for a case), their limits, access URLs and bytes, and cases that bind them. Credentials are
+//! `X-Auth-Token` or the official SDK's AK/SK signature; errors are
+//! `{"error_code", "error_msg"}` in the language `X-Language` asks for (`zh-cn` by default).
+
+use actix_multipart::Multipart;
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use base64::Engine;
+use futures_util::future::LocalBoxFuture;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::api::files;
+use crate::api::problem::{ErrorInfo, ErrorShape};
+use crate::auth::huawei_caller;
+use crate::core::model::{Message, Status, Ticket};
+use crate::core::{attachments, messages, tickets, uploads, Caller, Core};
+use crate::error::{Error, Result};
+use crate::ids::Id;
+use crate::upload::{self, stage_bytes};
+
+type Data = web::Data<Core>;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/accessorys", web::post().to(upload_form))
+        .route(
+            "/accessorys/json-format-content",
+            web::post().to(upload_json),
+        )
+        .route("/accessorys/limits", web::get().to(limits))
+        .route("/accessorys/access-urls", web::get().to(access_urls))
+        .route("/accessorys/{id}/access-url", web::get().to(access_url))
+        .route("/accessorys/{id}", web::get().to(download))
+        .route("/accessorys/{id}", web::delete().to(delete))
+        .route("/cases", web::post().to(create_case))
+        .route("/cases/{id}", web::get().to(show_case));
+}
+
+/// The caller of a route without a JSON body (for those, see `huawei_caller` with the body).
+pub struct OsmCaller(Caller);
+
+impl FromRequest for OsmCaller {
+    type Error = Error;
+    type Future = LocalBoxFuture<'static, Result<OsmCaller>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { huawei_caller(&req, None).await.map(OsmCaller) })
+    }
+}
+
+/// `error_code` and the Chinese message per code; the English message is attache's own.
+const CODES: &[(&str, &str, &str)] = &[
+    (
+        "unauthorized",
+        "APIGW.0301",
+        "IAM认证信息错误：请求未携带凭证。",
+    ),
+    (
+        "invalid_credentials",
+        "APIGW.0301",
+        "IAM认证信息错误：凭证或签名无效。",
+    ),
+    ("insufficient_scope", "APIGW.0302", "IAM用户无权访问该API。"),
+    ("forbidden", "OSM.0403", "您无权操作该资源。"),
+    ("not_found", "OSM.0404", "资源不存在或不可见。"),
+    ("invalid_request", "OSM.0400", "请求参数错误。"),
+    ("file_too_large", "OSM.0411", "附件大小超过限制。"),
+    ("unsupported_file_type", "OSM.0412", "不支持的附件类型。"),
+    ("empty_file", "OSM.0413", "附件内容为空。"),
+    ("missing_file", "OSM.0414", "未上传附件。"),
+    ("too_many_attachments", "OSM.0415", "附件数量超过限制。"),
+    ("rate_limited", "APIGW.0308", "请求超过流控阈值。"),
+    ("insufficient_storage", "OSM.0507", "存储空间不足。"),
+    ("method_not_allowed", "OSM.0405", "不支持该请求方法。"),
+    ("internal_error", "OSM.0500", "系统内部错误。"),
+];
+
+pub struct HuaweiShape;
+
+impl ErrorShape for HuaweiShape {
+    fn body(info: &ErrorInfo, req: &HttpRequest) -> (&'static str, String) {
+        let (code, chinese) = CODES
+            .iter()
+            .find(|(c, ..)| *c == info.code)
+            .map_or(("OSM.0500", "系统内部错误。"), |(_, code, zh)| {
+                (*code, *zh)
+            });
+        let english = req
+            .headers()
+            .get("x-language")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|l| l.trim().to_ascii_lowercase().starts_with("en"));
+        let message = if english {
+            info.detail.clone()
+        } else {
+            chinese.to_owned()
+        };
+        let body = json!({ "error_code": code, "error_msg": message, "encoded_authorization_message": null });
+        ("application/json", body.to_string())
+    }
+}
+
+/// Accessory and case ids are the UUID spelling; either UUID form is accepted.
+fn id(text: &str, what: &'static str) -> Result<Id> {
+    Id::parse_uuid(text.trim()).ok_or(Error::NotFound(what))
+}
+
+/// `form_data`: `{"fileName", "accessoryFrom", "uploadType"}`; the file name wins over the part's.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct FormData {
+    file_name: Option<String>,
+}
+
+async fn upload_form(
+    core: Data,
+    caller: OsmCaller,
+    req: HttpRequest,
+    multipart: Multipart,
+) -> Result<HttpResponse> {
+    let OsmCaller(caller) = caller;
+    uploads::prepare(&core, &caller, None).await?;
+    upload::check_declared_length(&req, core.config.max_upload_bytes)?;
+    let form = upload::read_form(&core, multipart, &["form_data"]).await?;
+    let form_data: FormData = match form.field("form_data") {
+        Some(text) => serde_json::from_str(text).map_err(|e| {
+            Error::invalid(
+                "/form_data",
+                "invalid_json",
+                format!("`form_data` must be a JSON string: {e}"),
+            )
+        })?,
+        None => FormData::default(),
+    };
+    let (staged, part_name) = form.file.ok_or(Error::MissingFile)?;
+    let name = form_data.file_name.or(part_name);
+    let stored = uploads::create(&core, &caller, None, staged, name.as_deref()).await?;
+    Ok(HttpResponse::Ok().json(json!({ "accessory_id": stored.id.to_string() })))
+}
+
+#[derive(Deserialize)]
+struct JsonUpload {
+    accessory_name: String,
+    accessory_data: String,
+}
+
+async fn upload_json(core: Data, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse> {
+    let caller = huawei_caller(&req, Some(&body)).await?;
+    uploads::prepare(&core, &caller, None).await?;
+    let upload: JsonUpload = serde_json::from_slice(&body).map_err(|e| {
+        Error::invalid(
+            "",
+            "invalid_json",
+            format!("The JSON body is not valid: {e}"),
+        )
+    })?;
+    let limit = core.config.max_upload_bytes;
+    if upload.accessory_data.len() as u64 > limit.div_ceil(3) * 4 + 4 {
+        return Err(Error::FileTooLarge { limit });
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(upload.accessory_data.trim())
+        .map_err(|_| {
+            Error::invalid(
+                "/accessory_data",
+                "invalid_base64",
+                "`accessory_data` must be base64.",
+            )
+        })?;
+    let staged = stage_bytes(&core, bytes).await?;
+    let stored =
+        uploads::create(&core, &caller, None, staged, Some(&upload.accessory_name)).await?;
+    Ok(HttpResponse::Ok().json(json!({ "accessory_id": stored.id.to_string() })))
+}
+
+/// File name extensions of the allowed types, as the vendor reports its limits.
+const EXTENSIONS: &str = "txt,html,htm,pdf,png,jpg,jpeg,gif,webp,mp4,webm,ogv,mov,zip,7z,gz";
+
+async fn limits(core: Data, caller: OsmCaller) -> Result<HttpResponse> {
+    drop(caller);
+    let megabytes = core.config.max_upload_bytes as f64 / (1024.0 * 1024.0);
+    Ok(HttpResponse::Ok().json(json!({
+        "accessory_limit": {
+            "limit_count": core.config.max_attachments_per_ticket.to_string(),
+            "limit_size": megabytes.to_string(),
+            "limit_file_type": EXTENSIONS,
+        }
+    })))
+}
+
+async fn access_url(
+    core: Data,
+    caller: OsmCaller,
+    path: web::Path<String>,
+) -> Result<HttpResponse> {
+    let attachment = attachments::find(&core, &caller.0, id(&path, "accessory")?).await?;
+    let url = attachments::sign(&core, &attachment, false).url;
+    Ok(HttpResponse::Ok().json(json!({ "accessory_url": url })))
+}
+
+async fn access_urls(core: Data, caller: OsmCaller, req: HttpRequest) -> Result<HttpResponse> {
+    // The SDK repeats `accessory_ids`; a comma-separated list is accepted too.
+    let ids: Vec<String> = form_urlencoded::parse(req.query_string().as_bytes())
+        .filter(|(k, _)| k == "accessory_ids")
+        .flat_map(|(_, v)| v.split(',').map(str::to_owned).collect::<Vec<_>>())
+        .filter(|v| !v.trim().is_empty())
+        .collect();
+    if ids.is_empty() {
+        return Err(Error::invalid(
+            "/accessory_ids",
+            "missing_required",
+            "`accessory_ids` is required.",
+        ));
+    }
+    let mut urls = Vec::new();
+    for text in ids {
+        let attachment = attachments::find(&core, &caller.0, id(&text, "accessory")?).await?;
+        urls.push(json!({
+            "accessory_id": attachment.id.to_string(),
+            "accessory_name": attachment.filename,
+            "accessory_url": attachments::sign(&core, &attachment, false).url,
+        }));
+    }
+    Ok(HttpResponse::Ok().json(json!({ "accessory_urls": urls })))
+}
+
+async fn download(
+    core: Data,
+    caller: OsmCaller,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse> {
+    let attachment = attachments::find(&core, &caller.0, id(&path, "accessory")?).await?;
+    files::authorized(&core, &req, &attachment).await
+}
+
+async fn delete(core: Data, caller: OsmCaller, path: web::Path<String>) -> Result<HttpResponse> {
+    attachments::delete_by_id(&core, &caller.0, id(&path, "accessory")?).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize)]
+struct NewCase {
+    simple_description: String,
+    business_type_id: Option<String>,
+    #[serde(default)]
+    accessory_ids: Vec<String>,
+}
+
+async fn create_case(core: Data, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse> {
+    let caller = huawei_caller(&req, Some(&body)).await?;
+    let case: NewCase = serde_json::from_slice(&body).map_err(|e| {
+        Error::invalid(
+            "",
+            "invalid_json",
+            format!("The JSON body is not valid: {e}"),
+        )
+    })?;
+    let mut ids = Vec::new();
+    for (i, text) in case.accessory_ids.iter().enumerate() {
+        ids.push(Id::parse_uuid(text).ok_or_else(|| {
+            Error::invalid(
+                &format!("/accessory_ids/{i}"),
+                "invalid_id",
+                "Not an accessory id.",
+            )
+        })?);
+    }
+    let subject: String = case
+        .simple_description
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take(200)
+        .collect();
+    let new = tickets::NewTicket {
+        subject,
+        message: Some(case.simple_description),
+        category: case.business_type_id,
+        attachment_ids: ids,
+        ..Default::default()
+    };
+    let ticket = tickets::create(&core, &caller, new).await?;
+    Ok(HttpResponse::Ok().json(json!({ "incident_id": ticket.id.to_string() })))
+}
+
+/// `X-Time-Zone` such as `GMT+8` or `GMT-05:30` (default GMT+8, as the vendor's).
+fn time_zone(req: &HttpRequest) -> time::UtcOffset {
+    let text = req
+        .headers()
+        .get("x-time-zone")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("GMT+8");
+    let parsed = text.trim().strip_prefix("GMT").and_then(|rest| {
+        let (sign, rest) = match rest.as_bytes().first()? {
+            b'+' => (1, &rest[1..]),
+            b'-' => (-1, &rest[1..]),
+            _ => return None,
+        };
+        let (hours, minutes) = rest.split_once(':').unwrap_or((rest, "0"));
+        let (hours, minutes): (i8, i8) = (hours.parse().ok()?, minutes.parse().ok()?);
+        time::UtcOffset::from_hms(sign * hours, sign * minutes, 0).ok()
+    });
+    parsed.unwrap_or(time::UtcOffset::from_hms(8, 0, 0).expect("a valid offset"))
+}
+
+fn local_time(rfc3339: &str, zone: time::UtcOffset) -> String {
+    let format = &time::format_description::well_known::Rfc3339;
+    time::OffsetDateTime::parse(rfc3339, format)
+        .ok()
+        .and_then(|t| t.to_offset(zone).format(format).ok())
+        .unwrap_or_else(|| rfc3339.to_owned())
+}
+
+fn case_json(ticket: &Ticket, thread: Vec<Message>, zone: time::UtcOffset) -> serde_json::Value {
+    let status = match ticket.status {
+        Status::Open => 0,
+        Status::Pending => 1,
+        Status::Closed => 2,
+    };
+    let messages: Vec<_> = thread
+        .into_iter()
+        .map(|m| {
+            json!({
+                "message_id": m.id.to_string(),
+                "content": m.body,
+                "replier": m.author_id.hex(),
+                "create_time": local_time(&m.created_at, zone),
+                "accessory_list": m.attachments.iter().map(|a| json!({
+                    "accessory_id": a.id.to_string(),
+                    "accessory_name": a.filename,
+                    "accessory_size": a.size_bytes,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "incident_detail_info": {
+            "incident_id": ticket.id.to_string(),
+            "simple_description": ticket.subject,
+            "status": status,
+            "business_type_name": ticket.category,
+            "customer_id": ticket.requester_id.hex(),
+            "create_time": local_time(&ticket.created_at, zone),
+            "message_list": messages,
+        }
+    })
+}
+
+async fn show_case(
+    core: Data,
+    caller: OsmCaller,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse> {
+    let ticket = tickets::get(&core, &caller.0, id(&path, "case")?).await?;
+    let thread = messages::list(&core, &caller.0, ticket.id).await?;
+    Ok(HttpResponse::Ok().json(case_json(&ticket, thread, time_zone(&req))))
+}
