@@ -9,6 +9,7 @@ use crate::cli::{Command, KeyCommand, ServeArgs, UserCommand};
 use crate::core::model::{Role, Scopes};
 use crate::core::users::{self, NewKey};
 use crate::core::AKSK_SECRET;
+use crate::ids::Id;
 use crate::store::signing_keys::load_or_create_secret;
 use crate::store::Db;
 use crate::{demo, startup};
@@ -110,6 +111,18 @@ fn print_key(key: &NewKey) {
     );
 }
 
+/// One ready-to-paste line per dialect, with the demo agent's key and a seeded ticket.
+fn curl_examples(base: &str, key: &str, ticket: Id) -> String {
+    [
+        format!("  native (TopTickets): curl -s {base}/v1/tickets/{ticket}/attachments -H 'Authorization: Bearer {key}'"),
+        format!("  HostUp:              curl -s {base}/api/v2/support/tickets/{} -H 'Authorization: Bearer {key}'", ticket.prefixed("tkt")),
+        format!("  Huawei OSM:          curl -s {base}/v2/servicerequest/cases/{ticket} -H 'X-Auth-Token: {key}' -H 'X-Language: en-us'"),
+        format!("  Waldur:              curl -s '{base}/api/support-attachments/?issue_uuid={}' -H 'Authorization: Token {key}'", ticket.hex()),
+    ]
+    .into_iter()
+    .fold("Try each dialect with the demo agent's key:".to_owned(), |all, line| all + "\n" + &line)
+}
+
 fn serve(data_dir: &Path, args: ServeArgs) -> anyhow::Result<()> {
     let config = args.config(data_dir.to_path_buf())?;
     actix_web::rt::System::new().block_on(async move {
@@ -118,15 +131,20 @@ fn serve(data_dir: &Path, args: ServeArgs) -> anyhow::Result<()> {
         if stale > 0 {
             tracing::info!(stale, "removed temporary files left by an earlier run");
         }
+        let mut examples = None;
         if args.demo {
-            for key in demo::seed(&core).await? {
-                print_key(&key);
-            }
+            let seeded = demo::seed(&core).await?;
+            seeded.keys.iter().for_each(print_key);
+            let agent = seeded.keys.iter().find(|k| k.user.role == Role::Agent);
+            examples = agent.zip(seeded.ticket).map(|(k, t)| curl_examples(&core.public_url, &k.secret, t));
         } else if users::count_users(&core.db)? == 0 {
             print_key(&users::create_key(&core.db, "admin", Role::Admin, None, "first admin")?);
         }
         tracing::info!(url = %core.public_url, data_dir = %core.config.data_dir.display(), "attache is serving");
         eprintln!("attache is serving {} (data in {})", core.public_url, core.config.data_dir.display());
+        if let Some(examples) = examples {
+            eprintln!("{examples}");
+        }
         startup::run(listener, core)?.await?;
         Ok(())
     })

@@ -61,7 +61,13 @@ async fn post(
     Ok(())
 }
 
-pub async fn seed(core: &Core) -> Result<Vec<NewKey>> {
+/// What `serve --demo` prints: fresh keys, and a seeded ticket to show in curl examples.
+pub struct Demo {
+    pub keys: Vec<NewKey>,
+    pub ticket: Option<Id>,
+}
+
+pub async fn seed(core: &Core) -> Result<Demo> {
     let ada = user(core, "ada", Role::Admin).await?;
     let alex = user(core, "alex", Role::Agent).await?;
     let casey = user(core, "casey", Role::Customer).await?;
@@ -114,8 +120,13 @@ pub async fn seed(core: &Core) -> Result<Vec<NewKey>> {
             },
         )
         .await?;
-        core.db.run(|c| Ok(meta::set(c, SEEDED, "1")?)).await?;
+        let seeded = printer.id.to_string();
+        core.db
+            .run(move |c| Ok(meta::set(c, SEEDED, &seeded)?))
+            .await?;
     }
+    let seeded = core.db.run(|c| Ok(meta::get(c, SEEDED)?)).await?;
+    let ticket = seeded.as_deref().and_then(Id::parse_uuid);
     let mut keys = Vec::new();
     for who in [&ada, &alex, &casey] {
         keys.push(users::create_key(
@@ -126,7 +137,7 @@ pub async fn seed(core: &Core) -> Result<Vec<NewKey>> {
             "demo",
         )?);
     }
-    Ok(keys)
+    Ok(Demo { keys, ticket })
 }
 
 fn log_text() -> Vec<u8> {

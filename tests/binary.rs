@@ -205,6 +205,36 @@ async fn key_create_prints_the_key_alone_and_creates_the_user() {
     assert_eq!(me(&server.base, &customer_key).await.status(), 401);
     let (ok, _, _) = attache(&["key", "revoke", "--data-dir", data, "atk_nothing"]);
     assert!(!ok);
+
+    // An AK/SK pair: printed once as `<AK> <SK>`, the SK stored nowhere in the data directory.
+    let (ok, out, _) = attache(&[
+        "key",
+        "create",
+        "--data-dir",
+        data,
+        "--user",
+        "osm",
+        "--aksk",
+    ]);
+    assert!(ok);
+    let (ak, sk) = out.trim().split_once(' ').unwrap();
+    assert_eq!((ak.len(), sk.len()), (20, 40), "{out}");
+    drop(server); // so the WAL is folded into the database file
+    let mut stored = Vec::new();
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            stored.extend(std::fs::read(path).unwrap());
+        }
+    }
+    assert!(
+        !stored.windows(sk.len()).any(|w| w == sk.as_bytes()),
+        "the SK is stored in the clear"
+    );
+    assert!(
+        stored.windows(ak.len()).any(|w| w == ak.as_bytes()),
+        "the AK is kept, as the key's listed prefix"
+    );
 }
 
 #[actix_web::test]

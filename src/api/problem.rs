@@ -60,7 +60,9 @@ pub fn error_info(res: &ServiceResponse<impl MessageBody>) -> Option<ErrorInfo> 
         StatusCode::METHOD_NOT_ALLOWED,
         StatusCode::TOO_MANY_REQUESTS,
     ];
-    if error.is_none() && !bare.contains(&status) {
+    // A bare status already given a body (by a dialect's renderer nearer the route) is done.
+    let has_body = res.headers().contains_key(header::CONTENT_TYPE);
+    if error.is_none() && (!bare.contains(&status) || has_body) {
         return None;
     }
     if status == StatusCode::TOO_MANY_REQUESTS {
