@@ -104,6 +104,25 @@ fn content_disposition(disposition: Disposition, filename: &str) -> ContentDispo
     }
 }
 
+/// actix-files serving the attachment's bytes, with its type and name; the ETag and
+/// Last-Modified are ours (`finish`), not the file's.
+fn named_file(
+    file: File,
+    attachment: &Attachment,
+    disposition: Disposition,
+) -> std::io::Result<NamedFile> {
+    let mime = attachment
+        .content_type
+        .parse()
+        .unwrap_or(mime_guess::mime::APPLICATION_OCTET_STREAM);
+    Ok(NamedFile::from_file(file, &attachment.filename)?
+        .set_content_type(mime)
+        .set_content_disposition(content_disposition(disposition, &attachment.filename))
+        .use_etag(false)
+        .use_last_modified(false)
+        .prefer_utf8(true))
+}
+
 /// HTTP dates have whole seconds.
 fn whole_seconds(t: SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
@@ -227,19 +246,7 @@ async fn respond(req: &mut ServiceRequest) -> Result<HttpResponse, Error> {
                 }
                 Ranges::NoneOrOne => {}
             }
-            let mime = attachment
-                .content_type
-                .parse()
-                .unwrap_or(mime_guess::mime::APPLICATION_OCTET_STREAM);
-            let named = NamedFile::from_file(file, &attachment.filename)?
-                .set_content_type(mime)
-                .set_content_disposition(content_disposition(
-                    grant.disposition,
-                    &attachment.filename,
-                ))
-                .use_etag(false)
-                .use_last_modified(false)
-                .prefer_utf8(true);
+            let named = named_file(file, &attachment, grant.disposition)?;
             named.into_response(req.request())
         }
     };
@@ -355,19 +362,7 @@ pub async fn authorized(
     attachment: &Attachment,
 ) -> Result<HttpResponse, Error> {
     let file = crate::core::attachments::open(core, attachment).await?;
-    let mime = attachment
-        .content_type
-        .parse()
-        .unwrap_or(mime_guess::mime::APPLICATION_OCTET_STREAM);
-    let named = NamedFile::from_file(file, &attachment.filename)?
-        .set_content_type(mime)
-        .set_content_disposition(content_disposition(
-            Disposition::Attachment,
-            &attachment.filename,
-        ))
-        .use_etag(false)
-        .use_last_modified(false)
-        .prefer_utf8(true);
+    let named = named_file(file, attachment, Disposition::Attachment)?;
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);

@@ -52,9 +52,7 @@ async fn upload(
     req: HttpRequest,
     multipart: Multipart,
 ) -> Result<HttpResponse> {
-    uploads::prepare(&core, &caller, None).await?;
-    upload::check_declared_length(&req, core.config.max_upload_bytes)?;
-    let form = upload::read_form(&core, multipart, &["ticketId"]).await?;
+    let form = upload::receive(&core, &caller, None, &req, multipart, &["ticketId"]).await?;
     let ticket = match form
         .field("ticketId")
         .map(str::trim)

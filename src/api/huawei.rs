@@ -121,9 +121,7 @@ async fn upload_form(
     multipart: Multipart,
 ) -> Result<HttpResponse> {
     let OsmCaller(caller) = caller;
-    uploads::prepare(&core, &caller, None).await?;
-    upload::check_declared_length(&req, core.config.max_upload_bytes)?;
-    let form = upload::read_form(&core, multipart, &["form_data"]).await?;
+    let form = upload::receive(&core, &caller, None, &req, multipart, &["form_data"]).await?;
     let form_data: FormData = match form.field("form_data") {
         Some(text) => serde_json::from_str(text).map_err(|e| {
             Error::invalid(
@@ -156,10 +154,6 @@ async fn upload_json(core: Data, req: HttpRequest, body: web::Bytes) -> Result<H
             format!("The JSON body is not valid: {e}"),
         )
     })?;
-    let limit = core.config.max_upload_bytes;
-    if upload.accessory_data.len() as u64 > limit.div_ceil(3) * 4 + 4 {
-        return Err(Error::FileTooLarge { limit });
-    }
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(upload.accessory_data.trim())
         .map_err(|_| {

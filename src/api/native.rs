@@ -341,9 +341,7 @@ pub async fn upload_attachment(
     multipart: Multipart,
 ) -> Result<HttpResponse> {
     let ticket_id = native_id(&id, "ticket")?;
-    attachments::prepare_upload(&core, &caller, ticket_id).await?;
-    upload::check_declared_length(&req, core.config.max_upload_bytes)?;
-    let form = upload::read_form(&core, multipart, &[]).await?;
+    let form = upload::receive(&core, &caller, Some(ticket_id), &req, multipart, &[]).await?;
     let (staged, name) = form.file.ok_or(Error::MissingFile)?;
     let attachment =
         attachments::create(&core, &caller, ticket_id, staged, name.as_deref()).await?;

@@ -14,7 +14,7 @@ use serde_json::{json, Map, Value};
 
 use crate::api::problem::{ErrorInfo, ErrorShape};
 use crate::core::model::{Attachment, Scope, Ticket};
-use crate::core::{attachments, messages, tickets, uploads, Caller, Core};
+use crate::core::{attachments, messages, tickets, Caller, Core};
 use crate::error::{Error, Result};
 use crate::ids::Id;
 use crate::upload;
@@ -309,9 +309,7 @@ async fn create_attachment(
     req: HttpRequest,
     multipart: Multipart,
 ) -> Result<HttpResponse> {
-    uploads::prepare(&core, &caller, None).await?;
-    upload::check_declared_length(&req, core.config.max_upload_bytes)?;
-    let form = upload::read_form(&core, multipart, &["issue"]).await?;
+    let form = upload::receive(&core, &caller, None, &req, multipart, &["issue"]).await?;
     let url = form
         .field("issue")
         .ok_or_else(|| Error::invalid("/issue", "required", "This field is required."))?;

@@ -14,8 +14,9 @@ use futures_util::StreamExt;
 use sha2::{Digest, Sha256 as Hasher};
 use tempfile::NamedTempFile;
 
-use crate::core::Core;
+use crate::core::{uploads, Caller, Core};
 use crate::error::{Error, Result};
+use crate::ids::Id;
 use crate::store::blobs::append;
 use crate::store::Sha256;
 use sniff::Sniffer;
@@ -53,6 +54,21 @@ impl UploadForm {
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
     }
+}
+
+/// Receives an upload request after the checks that need no body: the caller may upload (to
+/// `ticket_id`, when the route names one), and the declared length fits the limit.
+pub async fn receive(
+    core: &Core,
+    caller: &Caller,
+    ticket_id: Option<Id>,
+    req: &HttpRequest,
+    multipart: Multipart,
+    text_fields: &[&str],
+) -> Result<UploadForm> {
+    uploads::prepare(core, caller, ticket_id).await?;
+    check_declared_length(req, core.config.max_upload_bytes)?;
+    read_form(core, multipart, text_fields).await
 }
 
 /// Refuses at once a request whose declared length cannot fit the limit.

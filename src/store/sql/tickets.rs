@@ -50,11 +50,6 @@ pub fn insert_ticket(conn: &Connection, t: &Ticket) -> rusqlite::Result<i64> {
     )
 }
 
-pub fn ticket_by_number(conn: &Connection, number: i64) -> rusqlite::Result<Option<Ticket>> {
-    let sql = format!("SELECT {TICKET_COLUMNS} FROM tickets t WHERE t.number = ?1");
-    optional(conn.query_row(&sql, [number], ticket))
-}
-
 pub fn count_tickets(conn: &Connection, f: &TicketFilter) -> rusqlite::Result<u64> {
     conn.query_row(
         "SELECT count(*) FROM tickets t WHERE (?1 IS NULL OR t.requester_id = ?1)
