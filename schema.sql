@@ -78,3 +78,14 @@ CREATE INDEX IF NOT EXISTS attachments_by_message ON attachments (message_id);
 CREATE INDEX IF NOT EXISTS attachments_pending ON attachments (pending_until)
     WHERE pending_until IS NOT NULL;
 CREATE INDEX IF NOT EXISTS attachments_by_uploader ON attachments (uploaded_by, id);
+
+-- Web UI sessions: the cookie is stored only as a hash; a session ends with its expiry, its
+-- sign-out, or the revocation of the key it was made from.
+CREATE TABLE IF NOT EXISTS sessions (
+    id         BLOB PRIMARY KEY,
+    token_hash BLOB NOT NULL UNIQUE,
+    key_id     BLOB NOT NULL REFERENCES api_keys (id) ON DELETE CASCADE,
+    csrf       TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);

@@ -14,4 +14,5 @@ pub mod ratelimit;
 pub mod signing;
 pub mod startup;
 pub mod store;
+pub mod ui;
 pub mod upload;

@@ -14,7 +14,7 @@ use crate::api::{self, files, hostup, huawei, meta, native, problem, waldur};
 use crate::config::Config;
 use crate::core::{uploads, Core};
 use crate::error::Error;
-use crate::ratelimit;
+use crate::{ratelimit, ui};
 
 /// Binds the listener and opens the data directory; the public URL defaults to the address
 /// actually bound.
@@ -77,7 +77,7 @@ fn routes(
     .route("/readyz", web::get().to(meta::readyz))
     .route("/openapi.json", web::get().to(meta::openapi))
     .route("/errors/{code}", web::get().to(meta::explain))
-    .route("/{path:.*}", web::get().to(meta::asset));
+    .configure(ui::routes);
 }
 
 /// Removes expired pending uploads, every `uploads::sweep_interval`, for as long as the

@@ -1,17 +1,12 @@
-//! Probes, error explanations, the OpenAPI document and the embedded front page.
+//! Probes, error explanations and the OpenAPI document.
 
 use actix_web::http::header::ContentType;
 use actix_web::{web, HttpResponse};
-use rust_embed::RustEmbed;
 use serde_json::json;
 use utoipa::OpenApi;
 
 use crate::core::Core;
 use crate::error::{describe, Error, Result};
-
-#[derive(RustEmbed)]
-#[folder = "static/"]
-struct Assets;
 
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
@@ -74,22 +69,4 @@ pub async fn explain(code: web::Path<String>) -> Result<HttpResponse> {
 
 pub async fn openapi() -> HttpResponse {
     HttpResponse::Ok().json(super::openapi::ApiDoc::openapi())
-}
-
-pub async fn asset(path: web::Path<String>) -> Result<HttpResponse> {
-    let path = path.into_inner();
-    let name = if path.is_empty() {
-        "index.html"
-    } else {
-        path.as_str()
-    };
-    let file = Assets::get(name).ok_or(Error::NotFound("page"))?;
-    let mime = mime_guess::from_path(name).first_or_octet_stream();
-    Ok(HttpResponse::Ok()
-        .content_type(mime.as_ref())
-        .insert_header((
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
-        ))
-        .body(file.data.into_owned()))
 }

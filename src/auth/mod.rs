@@ -1,7 +1,8 @@
 //! The extractor that turns any accepted credential into a `Caller`:
 //! `Authorization: Bearer <key>`, `Authorization: Token <key>`, `X-Auth-Token: <key>`, and on
-//! the HostUp routes the `hostup_session` cookie (whose value is a key). Writes made with a
-//! cookie must come from attache's own origin (CSRF).
+//! the HostUp routes the `hostup_session` cookie (whose value is a key), and everywhere the web
+//! UI's `attache_session` cookie. Writes made with a cookie are guarded against cross-site
+//! request forgery: the UI's by its session's CSRF token, HostUp's by an origin check.
 
 pub mod aksk;
 
@@ -10,8 +11,9 @@ use actix_web::http::header::AUTHORIZATION;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 
-use crate::core::{users, Caller, Core};
+use crate::core::{sessions, users, Caller, Core};
 use crate::error::{Error, Result};
+use sha2::{Digest, Sha256};
 
 /// The presented secret, if any. An `Authorization` scheme attache does not know is ignored
 /// when `X-Auth-Token` is present (Huawei's SDK signs requests that also carry a token).
@@ -32,6 +34,10 @@ pub fn credential(req: &HttpRequest) -> Option<std::result::Result<String, ()>> 
     }
 }
 
+/// The web UI's session cookie, accepted on every route.
+pub const UI_COOKIE: &str = "attache_session";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
 /// The HostUp dashboard's cookie, accepted on the HostUp routes.
 pub const HOSTUP_COOKIE: &str = "hostup_session";
 const HOSTUP_PREFIX: &str = "/api/v2/support";
@@ -44,18 +50,22 @@ pub async fn caller(req: &HttpRequest) -> Result<Caller> {
     let core = req
         .app_data::<web::Data<Core>>()
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("no Core in app data")))?;
-    let secret = match credential(req) {
-        Some(Ok(secret)) => secret,
+    let caller = match credential(req) {
+        Some(Ok(secret)) => users::authenticate(core, &secret).await?,
         Some(Err(())) => return Err(Error::InvalidCredentials),
-        None => match session_cookie(req) {
-            Some(secret) => {
-                check_same_origin(req)?;
-                secret
+        None => match (req.cookie(UI_COOKIE), hostup_cookie(req)) {
+            (Some(cookie), _) => {
+                let (caller, csrf) = sessions::resume(core, cookie.value()).await?;
+                check_csrf_token(req, &csrf)?;
+                caller
             }
-            None => return Err(Error::Unauthenticated),
+            (None, Some(secret)) => {
+                check_same_origin(req)?;
+                users::authenticate(core, &secret).await?
+            }
+            (None, None) => return Err(Error::Unauthenticated),
         },
     };
-    let caller = users::authenticate(core, &secret).await?;
     req.extensions_mut().insert(caller.clone());
     Ok(caller)
 }
@@ -107,7 +117,32 @@ pub async fn huawei_caller(req: &HttpRequest, body: Option<&[u8]>) -> Result<Cal
     Ok(caller)
 }
 
-fn session_cookie(req: &HttpRequest) -> Option<String> {
+/// A state-changing request made with the UI's session cookie must carry the session's CSRF
+/// token in `X-CSRF-Token`, which another site's page cannot read or send.
+fn check_csrf_token(req: &HttpRequest, expected: &str) -> Result<()> {
+    if req.method().is_safe() {
+        return Ok(());
+    }
+    let given = req
+        .headers()
+        .get(CSRF_HEADER)
+        .map(|v| v.as_bytes())
+        .unwrap_or_default();
+    // Constant-time: compare the hashes of both, byte for byte, without an early exit.
+    let (a, b) = (Sha256::digest(given), Sha256::digest(expected.as_bytes()));
+    if a.iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        != 0
+    {
+        return Err(Error::Forbidden(
+            "Requests made with the session cookie need its X-CSRF-Token.",
+        ));
+    }
+    Ok(())
+}
+
+fn hostup_cookie(req: &HttpRequest) -> Option<String> {
     if !req.path().starts_with(HOSTUP_PREFIX) {
         return None;
     }

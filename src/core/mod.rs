@@ -5,6 +5,7 @@ pub mod access;
 pub mod attachments;
 pub mod messages;
 pub mod model;
+pub mod sessions;
 pub mod tickets;
 pub mod uploads;
 pub mod users;

@@ -23,11 +23,11 @@ pub struct NewKey {
     pub scopes: Scopes,
 }
 
-fn hash(secret: &str) -> [u8; 32] {
+pub(crate) fn hash(secret: &str) -> [u8; 32] {
     Sha256::digest(secret.as_bytes()).into()
 }
 
-fn generate_secret() -> String {
+pub(crate) fn generate_secret() -> String {
     const ALPHABET: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
     let mut bytes = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut bytes);
@@ -147,6 +147,23 @@ pub fn list_keys(db: &Db, user_name: Option<&str>) -> Result<Vec<ApiKey>> {
 pub fn revoke_key(db: &Db, key: &str) -> Result<usize> {
     let id = Id::parse_uuid(key);
     db.write_now(|tx| Ok(sql::revoke_key(tx, key, id, &now())?))
+}
+
+/// The names of the given users (for showing who uploaded or wrote what).
+pub async fn names(core: &Core, ids: Vec<Id>) -> Result<std::collections::HashMap<Id, String>> {
+    core.db
+        .run(move |conn| {
+            let mut names = std::collections::HashMap::new();
+            for id in ids {
+                if let (std::collections::hash_map::Entry::Vacant(slot), Some(user)) =
+                    (names.entry(id), sql::user_by_id(conn, id)?)
+                {
+                    slot.insert(user.name);
+                }
+            }
+            Ok(names)
+        })
+        .await
 }
 
 /// An access key / secret key pair in the style of Huawei Cloud, for its SDK's request

@@ -2,6 +2,7 @@
 
 pub mod attachments;
 pub mod meta;
+pub mod sessions;
 pub mod tickets;
 pub mod users;
 

@@ -6,9 +6,13 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+mod views;
+
+pub use views::{AttachmentView, MessageView, TicketView, Viewer};
+
 use super::native_id;
 use crate::core::messages::Carry;
-use crate::core::model::{Attachment, Message, Scope, Status, Ticket};
+use crate::core::model::{Scope, Status};
 use crate::core::{attachments, messages, tickets, Caller, Core};
 use crate::error::{Error, Result};
 use crate::ids::Id;
@@ -45,95 +49,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/attachment-restrictions", web::get().to(restrictions))
         .route("/me", web::get().to(me));
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct TicketView {
-    #[schema(value_type = String, format = Uuid)]
-    id: Id,
-    number: i64,
-    subject: String,
-    #[schema(value_type = String, example = "open")]
-    status: Status,
-    #[schema(value_type = String, format = Uuid)]
-    requester_id: Id,
-    created_at: String,
-    updated_at: String,
-    attachment_count: i64,
-}
-
-impl From<Ticket> for TicketView {
-    fn from(t: Ticket) -> Self {
-        TicketView {
-            id: t.id,
-            number: t.number,
-            subject: t.subject,
-            status: t.status,
-            requester_id: t.requester_id,
-            created_at: t.created_at,
-            updated_at: t.updated_at,
-            attachment_count: t.attachment_count,
-        }
-    }
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct AttachmentView {
-    #[schema(value_type = String, format = Uuid)]
-    id: Id,
-    #[schema(value_type = Option<String>, format = Uuid)]
-    ticket_id: Option<Id>,
-    #[schema(value_type = Option<String>, format = Uuid)]
-    message_id: Option<Id>,
-    filename: String,
-    content_type: String,
-    size_bytes: i64,
-    sha256: String,
-    #[schema(value_type = String, format = Uuid)]
-    uploaded_by_user_id: Id,
-    created_at: String,
-}
-
-impl From<Attachment> for AttachmentView {
-    fn from(a: Attachment) -> Self {
-        AttachmentView {
-            id: a.id,
-            ticket_id: a.ticket_id,
-            message_id: a.message_id,
-            filename: a.filename,
-            content_type: a.content_type,
-            size_bytes: a.size_bytes,
-            sha256: a.sha256.hex(),
-            uploaded_by_user_id: a.uploaded_by,
-            created_at: a.created_at,
-        }
-    }
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct MessageView {
-    #[schema(value_type = String, format = Uuid)]
-    id: Id,
-    #[schema(value_type = String, format = Uuid)]
-    ticket_id: Id,
-    #[schema(value_type = String, format = Uuid)]
-    author_id: Id,
-    body: String,
-    created_at: String,
-    attachments: Vec<AttachmentView>,
-}
-
-impl From<Message> for MessageView {
-    fn from(m: Message) -> Self {
-        MessageView {
-            id: m.id,
-            ticket_id: m.ticket_id,
-            author_id: m.author_id,
-            body: m.body,
-            created_at: m.created_at,
-            attachments: m.attachments.into_iter().map(Into::into).collect(),
-        }
-    }
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -278,7 +193,12 @@ pub async fn list_messages(
     id: web::Path<String>,
 ) -> Result<HttpResponse> {
     let list = messages::list(&core, &caller, native_id(&id, "ticket")?).await?;
-    Ok(HttpResponse::Ok().json(list.into_iter().map(MessageView::from).collect::<Vec<_>>()))
+    let viewer = Viewer::new(&core, &caller, &[], &list.iter().collect::<Vec<_>>()).await?;
+    Ok(HttpResponse::Ok().json(
+        list.into_iter()
+            .map(|m| viewer.message(m))
+            .collect::<Vec<_>>(),
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -311,7 +231,8 @@ pub async fn create_message(
         })?);
     }
     let message = messages::create(&core, &caller, ticket_id, body.body, ids, Carry::Named).await?;
-    Ok(HttpResponse::Created().json(MessageView::from(message)))
+    let viewer = Viewer::new(&core, &caller, &[], &[&message]).await?;
+    Ok(HttpResponse::Created().json(viewer.message(message)))
 }
 
 #[utoipa::path(get, path = "/v1/tickets/{ticket_id}/attachments", tag = "attachments",
@@ -322,9 +243,10 @@ pub async fn list_attachments(
     id: web::Path<String>,
 ) -> Result<HttpResponse> {
     let list = attachments::list(&core, &caller, native_id(&id, "ticket")?).await?;
+    let viewer = Viewer::new(&core, &caller, &list.iter().collect::<Vec<_>>(), &[]).await?;
     Ok(HttpResponse::Ok().json(
         list.into_iter()
-            .map(AttachmentView::from)
+            .map(|a| viewer.attachment(a))
             .collect::<Vec<_>>(),
     ))
 }
@@ -345,7 +267,8 @@ pub async fn upload_attachment(
     let (staged, name) = form.file.ok_or(Error::MissingFile)?;
     let attachment =
         attachments::create(&core, &caller, ticket_id, staged, name.as_deref()).await?;
-    Ok(HttpResponse::Created().json(AttachmentView::from(attachment)))
+    let viewer = Viewer::new(&core, &caller, &[&attachment], &[]).await?;
+    Ok(HttpResponse::Created().json(viewer.attachment(attachment)))
 }
 
 #[utoipa::path(get, path = "/v1/tickets/{ticket_id}/attachments/{id}", tag = "attachments",
@@ -363,7 +286,8 @@ pub async fn get_attachment(
         native_id(&id, "attachment")?,
     )
     .await?;
-    Ok(HttpResponse::Ok().json(AttachmentView::from(found)))
+    let viewer = Viewer::new(&core, &caller, &[&found], &[]).await?;
+    Ok(HttpResponse::Ok().json(viewer.attachment(found)))
 }
 
 #[utoipa::path(delete, path = "/v1/tickets/{ticket_id}/attachments/{id}", tag = "attachments",

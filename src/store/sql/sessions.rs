@@ -1,0 +1,65 @@
+//! Web UI sessions.
+
+use rusqlite::{params, Connection};
+
+use super::optional;
+use crate::core::model::{Role, Scopes, User};
+use crate::ids::Id;
+
+pub struct NewSession<'a> {
+    pub token_hash: &'a [u8],
+    pub key_id: Id,
+    pub csrf: &'a str,
+    pub created_at: &'a str,
+    pub expires_at: &'a str,
+}
+
+pub fn insert(conn: &Connection, s: &NewSession) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO sessions (id, token_hash, key_id, csrf, created_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            Id::new(),
+            s.token_hash,
+            s.key_id,
+            s.csrf,
+            s.created_at,
+            s.expires_at
+        ],
+    )?;
+    Ok(())
+}
+
+/// The user, key, scopes and CSRF token of a live session whose key is not revoked.
+pub fn live(
+    conn: &Connection,
+    token_hash: &[u8],
+    now: &str,
+) -> rusqlite::Result<Option<(User, Id, Scopes, String)>> {
+    optional(conn.query_row(
+        "SELECT u.id, u.name, u.role, u.created_at, k.id, k.scopes, s.csrf
+         FROM sessions s JOIN api_keys k ON k.id = s.key_id JOIN users u ON u.id = k.user_id
+         WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND k.revoked_at IS NULL",
+        params![token_hash, now],
+        |row| {
+            let role: String = row.get(2)?;
+            let scopes: String = row.get(5)?;
+            let user = User {
+                id: row.get(0)?,
+                name: row.get(1)?,
+                role: Role::parse(&role).unwrap_or(Role::Customer),
+                created_at: row.get(3)?,
+            };
+            Ok((user, row.get(4)?, Scopes::from_db(&scopes), row.get(6)?))
+        },
+    ))
+}
+
+pub fn delete(conn: &Connection, token_hash: &[u8]) -> rusqlite::Result<()> {
+    conn.execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
+    Ok(())
+}
+
+pub fn delete_expired(conn: &Connection, now: &str) -> rusqlite::Result<usize> {
+    conn.execute("DELETE FROM sessions WHERE expires_at <= ?1", [now])
+}
