@@ -140,7 +140,8 @@ pub async fn seed(core: &Core) -> Result<Demo> {
     Ok(Demo { keys, ticket })
 }
 
-fn log_text() -> Vec<u8> {
+/// A spooler log of 200 lines (demo and test content).
+pub fn log_text() -> Vec<u8> {
     (0..200)
         .map(|i| {
             format!(
@@ -171,7 +172,7 @@ fn crc32(data: &[u8]) -> u32 {
 }
 
 /// An RGB gradient as a PNG (zlib "stored" blocks: no compressor needed for demo data).
-fn png(width: u32, height: u32) -> Vec<u8> {
+pub fn png(width: u32, height: u32) -> Vec<u8> {
     let mut raw = Vec::new();
     for y in 0..height {
         raw.push(0);
