@@ -46,6 +46,29 @@ pub enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Check the store: rows without files, files without rows, sizes (and, with
+    /// --verify-content, every file's SHA-256). Exits 0 only when all is well.
+    Fsck {
+        #[arg(long)]
+        verify_content: bool,
+    },
+    /// Remove orphan files, stale temporary files and expired pending uploads. Safe while the
+    /// server runs.
+    Gc,
+    /// Copy a consistent snapshot (the database and the files it names) into DIR, while the
+    /// server runs.
+    Backup { dir: PathBuf },
+    /// Restore a backup from DIR into an empty data directory.
+    Restore { dir: PathBuf },
+    /// Manage the keys that sign download URLs.
+    #[command(subcommand)]
+    Secret(SecretCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SecretCommand {
+    /// Start signing URLs with a new key; URLs signed before stay valid until they expire.
+    Rotate,
 }
 
 #[derive(Args, Debug)]
@@ -74,6 +97,10 @@ pub struct ServeArgs {
     /// `/readyz` reports not ready when the data directory has less free space, in bytes.
     #[arg(long, env = "ATTACHE_MIN_FREE_BYTES", default_value_t = 64 * 1024 * 1024)]
     pub min_free_bytes: u64,
+    /// On SIGTERM or Ctrl-C, how long uploads in flight may take to finish, in seconds. A
+    /// second signal stops at once.
+    #[arg(long, env = "ATTACHE_SHUTDOWN_TIMEOUT", default_value_t = 30)]
+    pub shutdown_timeout: u64,
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "ATTACHE_WORKERS")]
     pub workers: Option<usize>,
@@ -90,6 +117,7 @@ impl ServeArgs {
         config.max_attachments_per_ticket = self.max_attachments;
         config.url_ttl = std::time::Duration::from_secs(self.url_ttl);
         config.pending_ttl = std::time::Duration::from_secs(self.pending_ttl);
+        config.shutdown_timeout = std::time::Duration::from_secs(self.shutdown_timeout);
         config.rate_limit_per_minute = self.rate_limit;
         config.min_free_bytes = self.min_free_bytes;
         if let Some(workers) = self.workers {

@@ -5,12 +5,14 @@ use std::path::Path;
 
 use anyhow::{anyhow, Context};
 
-use crate::cli::{Command, KeyCommand, ServeArgs, UserCommand};
+use crate::cli::{Command, KeyCommand, SecretCommand, ServeArgs, UserCommand};
 use crate::core::model::{Role, Scopes};
 use crate::core::users::{self, NewKey};
 use crate::core::AKSK_SECRET;
+use crate::core::SIGNING_KEYS;
 use crate::ids::Id;
-use crate::store::signing_keys::load_or_create_secret;
+use crate::maintenance;
+use crate::store::signing_keys::{self, load_or_create_secret};
 use crate::store::Db;
 use crate::{demo, startup};
 
@@ -62,6 +64,32 @@ pub fn run(data_dir: &Path, command: Command) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Fsck { verify_content } => {
+            let report = maintenance::fsck(data_dir, verify_content)?;
+            println!("{report}");
+            if report.is_clean() {
+                Ok(())
+            } else {
+                Err(anyhow!("the store has problems (see above)"))
+            }
+        }
+        Command::Gc => {
+            println!("{}", maintenance::gc(data_dir)?);
+            Ok(())
+        }
+        Command::Backup { dir } => {
+            println!("{}", maintenance::backup(data_dir, &dir)?);
+            Ok(())
+        }
+        Command::Restore { dir } => {
+            println!("{}", maintenance::restore(&dir, data_dir)?);
+            Ok(())
+        }
+        Command::Secret(SecretCommand::Rotate) => {
+            let kid = signing_keys::rotate(&data_dir.join(SIGNING_KEYS))?;
+            println!("{kid}");
+            Ok(())
+        }
         Command::Key(KeyCommand::List { user }) => {
             for key in users::list_keys(&open_db(data_dir)?, user.as_deref())? {
                 let state = key
@@ -111,6 +139,28 @@ fn print_key(key: &NewKey) {
     );
 }
 
+/// SIGTERM or SIGINT: stop accepting, let requests in flight finish (up to the shutdown
+/// timeout), then return from `serve` (exit 0). A second signal exits at once.
+fn stop_on_signals(server: actix_web::dev::ServerHandle, timeout: u64) {
+    use futures_util::future::{select, FutureExt};
+    use tokio::signal::unix::{signal, SignalKind};
+    actix_web::rt::spawn(async move {
+        let (Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) else {
+            tracing::error!("cannot listen for SIGTERM/SIGINT");
+            return;
+        };
+        select(term.recv().boxed_local(), int.recv().boxed_local()).await;
+        tracing::info!(timeout, "stopping: no new connections; requests in flight may finish (a second signal stops at once)");
+        actix_web::rt::spawn(server.stop(true));
+        select(term.recv().boxed_local(), int.recv().boxed_local()).await;
+        tracing::warn!("second signal: stopping now");
+        std::process::exit(1);
+    });
+}
+
 /// One ready-to-paste line per dialect, with the demo agent's key and a seeded ticket.
 fn curl_examples(base: &str, key: &str, ticket: Id) -> String {
     [
@@ -145,7 +195,10 @@ fn serve(data_dir: &Path, args: ServeArgs) -> anyhow::Result<()> {
         if let Some(examples) = examples {
             eprintln!("{examples}");
         }
-        startup::run(listener, core)?.await?;
+        let server = startup::run(listener, core.clone())?;
+        stop_on_signals(server.handle(), core.config.shutdown_timeout.as_secs());
+        server.await?;
+        tracing::info!("attache stopped");
         Ok(())
     })
 }

@@ -31,6 +31,8 @@ pub struct Config {
     /// `/readyz` answers 503 when the data directory's file system has less free space.
     pub min_free_bytes: u64,
     pub workers: usize,
+    /// On SIGTERM, how long requests in flight (uploads above all) may take to finish.
+    pub shutdown_timeout: Duration,
 }
 
 impl Config {
@@ -46,6 +48,7 @@ impl Config {
             rate_limit_per_minute: 1200,
             min_free_bytes: 64 * 1024 * 1024,
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            shutdown_timeout: Duration::from_secs(30),
         }
     }
 

@@ -10,6 +10,8 @@ pub mod core;
 pub mod demo;
 pub mod error;
 pub mod ids;
+pub mod maintenance;
+pub mod metrics;
 pub mod ratelimit;
 pub mod signing;
 pub mod startup;

@@ -75,6 +75,7 @@ fn routes(
     )
     .route("/healthz", web::get().to(meta::healthz))
     .route("/readyz", web::get().to(meta::readyz))
+    .route("/metrics", web::get().to(meta::metrics))
     .route("/openapi.json", web::get().to(meta::openapi))
     .route("/errors/{code}", web::get().to(meta::explain))
     .configure(ui::routes);
@@ -123,7 +124,9 @@ pub fn run(listener: TcpListener, core: Arc<Core>) -> std::io::Result<Server> {
         }
     })
     .workers(core.config.workers)
-    .shutdown_timeout(30)
+    .shutdown_timeout(core.config.shutdown_timeout.as_secs())
+    // `commands::serve` handles signals: the first stops gracefully, a second at once.
+    .disable_signals()
     .listen(listener)?
     .run();
     Ok(server)

@@ -447,3 +447,127 @@ async fn a_30_mib_upload_streams_without_growing_the_server_by_its_size() {
         assert_eq!(res.status(), 400);
     }
 }
+
+/// Starts an upload by hand and sends only the first half of its body; returns the socket and
+/// the rest of the body.
+fn half_an_upload(base: &str, key: &str, ticket: &str) -> (std::net::TcpStream, Vec<u8>) {
+    use std::io::Write;
+    let mut body = b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"slow.png\"\r\n\r\n\x89PNG\r\n\x1a\n".to_vec();
+    body.extend(std::iter::repeat_n(7u8, 200_000));
+    body.extend_from_slice(b"\r\n--XyZ--\r\n");
+    let address = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let head = format!(
+        "POST /v1/tickets/{ticket}/attachments HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {key}\r\n\
+         Content-Type: multipart/form-data; boundary=XyZ\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    let rest = body.split_off(body.len() / 2);
+    stream.write_all(&body).unwrap();
+    (stream, rest)
+}
+
+fn signal(server: &Running, signal: i32) {
+    // SAFETY: sending a signal to our own child process.
+    assert_eq!(unsafe { libc::kill(server.child.id() as i32, signal) }, 0);
+}
+
+fn wait_for_log(server: &Running, needle: &str) {
+    for _ in 0..100 {
+        if server.stderr.lock().unwrap().contains(needle) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!(
+        "no {needle:?} in the log:\n{}",
+        server.stderr.lock().unwrap()
+    );
+}
+
+fn wait_for_exit(server: &mut Running, within: Duration) -> std::process::ExitStatus {
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(
+            started.elapsed() < within,
+            "the server did not exit within {within:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+async fn ticket_for(server: &Running) -> (String, String) {
+    let key = server.stdout[0].split('\t').nth(2).unwrap().to_owned();
+    let ticket: Value = reqwest::Client::new()
+        .post(format!("{}/v1/tickets", server.base))
+        .bearer_auth(&key)
+        .json(&json!({"subject": "slow"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (key, ticket["id"].as_str().unwrap().to_owned())
+}
+
+#[actix_web::test]
+async fn sigterm_lets_an_upload_in_flight_finish_then_exits_0() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = serve(dir.path(), &["--shutdown-timeout", "20"]);
+    let (key, ticket) = ticket_for(&server).await;
+    let (mut stream, rest) = half_an_upload(&server.base, &key, &ticket);
+
+    signal(&server, libc::SIGTERM);
+    wait_for_log(&server, "stopping");
+    let address = server.base.trim_start_matches("http://").to_owned();
+    let refused = std::net::TcpStream::connect(&address).map(|mut s| {
+        s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+        let _ = s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+        let mut buf = [0u8; 64];
+        !matches!(s.read(&mut buf), Ok(n) if n > 0)
+    });
+    assert!(
+        refused.unwrap_or(true),
+        "a new connection was served after SIGTERM"
+    );
+
+    stream.write_all(&rest).unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    let status = wait_for_exit(&mut server, Duration::from_secs(20));
+    assert_eq!(status.code(), Some(0), "{}", server.stderr.lock().unwrap());
+}
+
+#[actix_web::test]
+async fn a_second_signal_stops_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = serve(dir.path(), &["--shutdown-timeout", "60"]);
+    let (key, ticket) = ticket_for(&server).await;
+    let (_stream, _rest) = half_an_upload(&server.base, &key, &ticket);
+    signal(&server, libc::SIGTERM);
+    wait_for_log(&server, "stopping");
+    signal(&server, libc::SIGINT);
+    let status = wait_for_exit(&mut server, Duration::from_secs(10));
+    assert_ne!(
+        status.code(),
+        Some(0),
+        "the forced stop says so in its exit status"
+    );
+    // Nothing half-written is left behind for the next start to see: tmp/ is emptied then.
+    let again = serve(dir.path(), &[]);
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
+        0
+    );
+    drop(again);
+}

@@ -130,7 +130,7 @@ async fn an_expired_url_is_url_expired_past_the_skew() {
             expires,
             disposition: Disposition::Attachment,
         };
-        let (kid, sig) = app.core.keyring.sign(&grant);
+        let (kid, sig) = app.core.keyring.current().sign(&grant);
         app.url(&format!(
             "/files/{}/shot.png?exp={expires}&disp=attachment&kid={kid}&sig={sig}",
             id(&a)
@@ -375,4 +375,53 @@ async fn several_ranges_come_back_as_multipart_byteranges() {
         .await
         .unwrap();
     assert_eq!(res.status(), 412);
+}
+
+#[actix_web::test]
+async fn after_rotation_new_urls_use_the_new_key_and_old_ones_stay_valid() {
+    let app = spawn_app().await;
+    let bytes = png("rotated");
+    let (ticket, a) = stored(&app, "r.png", bytes.clone()).await;
+    let old = app.signed_url(&app.agent, &ticket, id(&a), false).await;
+    let kid_of = |url: &str| {
+        url.split("kid=")
+            .nth(1)
+            .unwrap()
+            .split('&')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+
+    // The command line rotates while the server runs.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_attache"))
+        .args(["secret", "rotate", "--data-dir"])
+        .arg(app.data_dir())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let new_kid = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert_ne!(new_kid, kid_of(&old));
+
+    let started = std::time::Instant::now();
+    let new = loop {
+        let url = app.signed_url(&app.agent, &ticket, id(&a), false).await;
+        if kid_of(&url) == new_kid {
+            break url;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "the server never took the new key"
+        );
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    for url in [&old, &new] {
+        let res = app.client.get(url).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{url}");
+        assert_eq!(res.bytes().await.unwrap(), bytes);
+    }
 }

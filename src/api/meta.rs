@@ -67,6 +67,17 @@ pub async fn explain(code: web::Path<String>) -> Result<HttpResponse> {
         .body(format!("{code} ({status} {title})\n\n{text}\n")))
 }
 
+/// Prometheus text format. Counts and sizes only, no names or ids: safe to scrape without a key.
+pub async fn metrics(core: web::Data<Core>) -> Result<HttpResponse> {
+    let (blobs, bytes) = core
+        .db
+        .run(|conn| Ok(crate::store::sql::attachments::blob_totals(conn)?))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
+        .body(core.metrics.render(blobs, bytes)))
+}
+
 pub async fn openapi() -> HttpResponse {
     HttpResponse::Ok().json(super::openapi::ApiDoc::openapi())
 }

@@ -12,7 +12,7 @@ pub mod waldur;
 
 use std::time::Instant;
 
-use actix_web::body::{BoxBody, MessageBody};
+use actix_web::body::{BodySize, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue, CONTENT_LENGTH};
 use actix_web::middleware::Next;
@@ -51,11 +51,36 @@ pub async fn request_log(
         res.headers_mut()
             .insert(HeaderName::from_static("x-request-id"), value);
     }
-    let bytes = res
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    // The body knows its size (actix-http writes Content-Length from it later); a header set
+    // by hand (HEAD answers) is the fallback.
+    let bytes = match res.response().body().size() {
+        BodySize::Sized(n) if n > 0 => Some(n),
+        _ => res
+            .headers()
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok()),
+    };
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    if let Some(core) = res.request().app_data::<web::Data<crate::core::Core>>() {
+        core.metrics.request(
+            &route,
+            method.as_str(),
+            res.status().as_u16(),
+            started.elapsed().as_secs_f64(),
+        );
+        // Every file response names its file; count what it sends.
+        if res
+            .headers()
+            .contains_key(actix_web::http::header::CONTENT_DISPOSITION)
+            && method != actix_web::http::Method::HEAD
+        {
+            core.metrics.downloaded(bytes.unwrap_or(0));
+        }
+    }
     tracing::info!(
         request_id = %id,
         method = %method,

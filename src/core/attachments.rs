@@ -84,7 +84,7 @@ pub(crate) async fn commit(
                 }
             }
             blobs.place(staged.file, &staged.sha256)?;
-            sql::insert_blob_if_absent(
+            let new_blob = sql::insert_blob_if_absent(
                 tx,
                 &staged.sha256,
                 staged.size as i64,
@@ -92,9 +92,14 @@ pub(crate) async fn commit(
                 &attachment.created_at,
             )?;
             sql::insert_attachment(tx, &attachment)?;
-            Ok(attachment)
+            Ok((attachment, new_blob))
         })
         .await
+        .map(|(attachment, new_blob)| {
+            core.metrics
+                .uploaded(attachment.size_bytes as u64, !new_blob);
+            attachment
+        })
 }
 
 /// An attachment by its id alone, for dialects whose routes carry no ticket: visible when it
@@ -266,7 +271,7 @@ pub fn sign(core: &Core, attachment: &Attachment, inline: bool) -> SignedUrl {
         expires,
         disposition,
     };
-    let (kid, sig) = core.keyring.sign(&grant);
+    let (kid, sig) = core.keyring.current().sign(&grant);
     let url = format!(
         "{}/files/{}/{}?exp={expires}&disp={}&kid={kid}&sig={sig}",
         core.public_url,
@@ -306,6 +311,7 @@ pub async fn open_signed(core: &Core, presented: Presented) -> Result<(Attachmen
         presented.kid,
         presented.signature,
     ) else {
+        core.metrics.signature_failed();
         return Err(Error::SignatureInvalid);
     };
     let grant = Grant {
@@ -314,7 +320,14 @@ pub async fn open_signed(core: &Core, presented: Presented) -> Result<(Attachmen
         expires,
         disposition,
     };
-    core.keyring.verify(&grant, &kid, &signature, unix_now())?;
+    if let Err(refused) = core
+        .keyring
+        .current()
+        .verify(&grant, &kid, &signature, unix_now())
+    {
+        core.metrics.signature_failed();
+        return Err(refused);
+    }
     let blobs = core.blobs.clone();
     let sha = attachment.sha256;
     let file = core.db.blocking(move || Ok(blobs.open_blob(&sha)?)).await?;

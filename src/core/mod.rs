@@ -16,10 +16,14 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use crate::config::Config;
-use crate::signing::Keyring;
-use crate::store::{signing_keys, Blobs, Db};
+use crate::metrics::Metrics;
+use crate::store::signing_keys::{self, LiveKeyring};
+use crate::store::{Blobs, Db};
 
 pub use access::Caller;
+
+/// The HMAC keys that sign download URLs, newest last.
+pub const SIGNING_KEYS: &str = "signing-keys";
 
 /// The file Huawei-style secret keys are derived from.
 pub const AKSK_SECRET: &str = "aksk-secret";
@@ -31,9 +35,11 @@ pub struct Core {
     pub public_url: String,
     pub db: Db,
     pub blobs: Blobs,
-    pub keyring: Keyring,
+    /// The keys that sign download URLs (re-read after `attache secret rotate`).
+    pub keyring: LiveKeyring,
     /// What Huawei-style secret keys are derived from (`users::secret_key`).
     pub aksk_secret: [u8; 32],
+    pub metrics: Metrics,
 }
 
 impl Core {
@@ -44,8 +50,7 @@ impl Core {
         fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         let db = Db::open(&dir.join("attache.db"))?;
         let blobs = Blobs::open(dir).context("preparing blobs/ and tmp/")?;
-        let keyring = signing_keys::load_or_create(&dir.join("signing-keys"))
-            .context("loading signing-keys")?;
+        let keyring = LiveKeyring::open(&dir.join(SIGNING_KEYS)).context("loading signing-keys")?;
         let aksk_secret = signing_keys::load_or_create_secret(&dir.join(AKSK_SECRET))
             .context("loading aksk-secret")?;
         Ok(Arc::new(Core {
@@ -55,6 +60,7 @@ impl Core {
             blobs,
             keyring,
             aksk_secret,
+            metrics: Metrics::default(),
         }))
     }
 }

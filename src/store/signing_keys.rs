@@ -3,8 +3,10 @@
 
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
-use std::os::unix::fs::OpenOptionsExt;
-use std::path::Path;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
 
 use rand::RngCore;
 
@@ -70,10 +72,87 @@ pub fn load_or_create_secret(path: &Path) -> io::Result<[u8; 32]> {
     Ok(secret)
 }
 
+/// The signing keys of a running server, re-read when `attache secret rotate` replaces the
+/// file (its modification time is looked at no more than once a second).
+pub struct LiveKeyring {
+    path: PathBuf,
+    state: Mutex<Loaded>,
+}
+
+struct Loaded {
+    keyring: Arc<Keyring>,
+    modified: Option<SystemTime>,
+    checked: Instant,
+}
+
+const RECHECK: Duration = Duration::from_secs(1);
+
+impl LiveKeyring {
+    pub fn open(path: &Path) -> io::Result<LiveKeyring> {
+        let keyring = Arc::new(load_or_create(path)?);
+        let modified = fs::metadata(path).and_then(|m| m.modified()).ok();
+        let state = Mutex::new(Loaded {
+            keyring,
+            modified,
+            checked: Instant::now(),
+        });
+        Ok(LiveKeyring {
+            path: path.to_owned(),
+            state,
+        })
+    }
+
+    /// The keys as the file has them now. A file that cannot be read keeps the last good keys.
+    pub fn current(&self) -> Arc<Keyring> {
+        let mut loaded = self
+            .state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if loaded.checked.elapsed() >= RECHECK {
+            loaded.checked = Instant::now();
+            let modified = fs::metadata(&self.path).and_then(|m| m.modified()).ok();
+            if modified != loaded.modified {
+                match load_or_create(&self.path) {
+                    Ok(keyring) => {
+                        loaded.keyring = Arc::new(keyring);
+                        loaded.modified = modified;
+                    }
+                    Err(err) => {
+                        tracing::warn!(error = %err, "keeping the signing keys loaded before")
+                    }
+                }
+            }
+        }
+        loaded.keyring.clone()
+    }
+}
+
+/// Appends a new key, which signs from now on; older keys stay to verify URLs they signed.
+/// The file is replaced atomically (write, fsync, rename). Returns the new key id.
+pub fn rotate(path: &Path) -> io::Result<String> {
+    let mut text = fs::read_to_string(path)?;
+    parse(&text)
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "malformed signing-keys file"))?;
+    let key = generate();
+    if !text.ends_with('\n') && !text.is_empty() {
+        text.push('\n');
+    }
+    text.push_str(&format!("{} {}\n", key.kid, hex::encode(key.secret)));
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut staged = tempfile::Builder::new()
+        .prefix(".signing-keys")
+        .tempfile_in(dir)?;
+    staged.write_all(text.as_bytes())?;
+    staged.as_file().sync_all()?;
+    fs::set_permissions(staged.path(), fs::Permissions::from_mode(0o600))?;
+    staged.persist(path).map_err(|e| e.error)?;
+    fs::File::open(dir)?.sync_all()?;
+    Ok(key.kid)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::os::unix::fs::PermissionsExt;
 
     #[test]
     fn created_once_private_and_stable() {
@@ -84,6 +163,32 @@ mod tests {
         assert_eq!(first.current().kid, again.current().kid);
         let mode = fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn rotation_adds_a_current_key_and_keeps_the_old_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("signing-keys");
+        let before = load_or_create(&path).unwrap();
+        let kid = rotate(&path).unwrap();
+        let after = load_or_create(&path).unwrap();
+        assert_eq!(after.current().kid, kid);
+        assert_ne!(kid, before.current().kid);
+        let grant = crate::signing::Grant {
+            attachment_id: crate::ids::Id::new(),
+            filename: "a.txt".into(),
+            expires: 100,
+            disposition: crate::signing::Disposition::Attachment,
+        };
+        let (old_kid, sig) = before.sign(&grant);
+        assert!(
+            after.verify(&grant, &old_kid, &sig, 0).is_ok(),
+            "old URLs still verify"
+        );
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
 
     #[test]

@@ -29,20 +29,30 @@ fn attachment(row: &Row) -> rusqlite::Result<Attachment> {
     })
 }
 
-/// Records a blob; a conflict means "already stored", which is the dedup.
+/// Records a blob; a conflict means "already stored", which is the dedup. Returns whether
+/// the row is new.
 pub fn insert_blob_if_absent(
     conn: &Connection,
     sha: &Sha256,
     size: i64,
     content_type: &str,
     at: &str,
-) -> rusqlite::Result<()> {
-    conn.execute(
+) -> rusqlite::Result<bool> {
+    let inserted = conn.execute(
         "INSERT INTO blobs (sha256, size_bytes, content_type, created_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (sha256) DO NOTHING",
         params![sha.hex(), size, content_type, at],
     )?;
-    Ok(())
+    Ok(inserted > 0)
+}
+
+/// How many distinct blobs are stored, and their bytes.
+pub fn blob_totals(conn: &Connection) -> rusqlite::Result<(i64, i64)> {
+    conn.query_row(
+        "SELECT count(*), coalesce(sum(size_bytes), 0) FROM blobs",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
 }
 
 pub fn blob_row_exists(conn: &Connection, sha: &Sha256) -> rusqlite::Result<bool> {

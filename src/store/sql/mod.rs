@@ -1,6 +1,7 @@
 //! Plain functions over a `&Connection`: the only SQL in attache.
 
 pub mod attachments;
+pub mod maintenance;
 pub mod meta;
 pub mod sessions;
 pub mod tickets;

@@ -1,0 +1,203 @@
+//! `attache backup` and `attache restore`: a consistent snapshot while the server runs, and
+//! bringing it back into an empty data directory.
+
+use super::*;
+
+/// Copies a consistent snapshot into `to`: the database (online backup API), every blob it
+/// names, and the key files. Under the write lock (which holds commits back briefly) the
+/// database is copied and each named blob hard-linked into a staging folder in `tmp/`, so a
+/// delete after that cannot take a blob the snapshot needs; the slow copy runs after.
+pub fn backup(data_dir: &Path, to: &Path) -> Result<String> {
+    let (db, blobs) = open_store(data_dir)?;
+    refuse_backup_inside(data_dir, to)?;
+    fs::create_dir_all(to).with_context(|| format!("creating {}", to.display()))?;
+    let staging = tempfile::Builder::new()
+        .prefix("backup-")
+        .tempdir_in(blobs.tmp_dir())
+        .context("creating a staging folder in tmp/")?;
+    let partial = to.join(PARTIAL_DATABASE);
+    remove_database_files(&partial)?; // what an interrupted backup left
+    let (staged, missing) = snapshot_and_stage(&db, &blobs, &partial, staging.path())?;
+    let copied = copy_staged(&staged, staging.path(), to)?;
+    let keys = copy_key_files(data_dir, to)?;
+    publish_database(&partial, &to.join(DATABASE))?;
+    staging.close().context("removing the staging folder")?;
+    let mut summary = format!(
+        "backed up the database, {} and {} into {}: {} copied ({}), {} already there",
+        count(staged.len(), "blob", "blobs"),
+        count(keys, "key file", "key files"),
+        to.display(),
+        copied.files,
+        human(copied.bytes),
+        copied.present,
+    );
+    summary.push_str(&missing_warning(&missing, "the store"));
+    Ok(summary)
+}
+
+fn refuse_backup_inside(data_dir: &Path, to: &Path) -> Result<()> {
+    ensure!(
+        !resolved(to)?.starts_with(resolved(data_dir)?),
+        "a backup inside the data directory would be lost with it: choose a folder outside {}",
+        data_dir.display()
+    );
+    Ok(())
+}
+
+/// `path` made absolute, with the symbolic links of the part that exists resolved.
+fn resolved(path: &Path) -> Result<PathBuf> {
+    let absolute =
+        std::path::absolute(path).with_context(|| format!("resolving {}", path.display()))?;
+    let existing = absolute
+        .ancestors()
+        .find(|dir| dir.exists())
+        .context("the root folder exists")?;
+    let canonical = existing
+        .canonicalize()
+        .with_context(|| format!("resolving {}", existing.display()))?;
+    Ok(canonical.join(absolute.strip_prefix(existing)?))
+}
+
+/// Under the write lock, so that nothing commits meanwhile, copies the database to `partial`
+/// and stages every blob it names. SQLite copies only from a connection that is not writing,
+/// so a second connection makes the copy; it sees the state the lock holds still.
+fn snapshot_and_stage(
+    db: &Db,
+    blobs: &Blobs,
+    partial: &Path,
+    staging: &Path,
+) -> Result<(Vec<StoredBlob>, Vec<Sha256>)> {
+    under_write_lock(db, |_locked| {
+        let copy_and_stage = |conn: &mut Connection| -> Result<_> {
+            sql::snapshot(conn, partial).context("copying the database")?;
+            let rows = sql::blobs(conn).context("reading the blobs table")?;
+            stage(blobs, &rows, staging)
+        };
+        db.run_now(|conn| Ok(copy_and_stage(conn)))
+            .context("opening a second database connection")?
+    })
+}
+
+/// Hard-links the file of every row into `staging` (same file system: instant). Returns the
+/// blobs staged, and those whose file is missing from the store (fsck reports them too).
+fn stage(
+    blobs: &Blobs,
+    rows: &[StoredBlob],
+    staging: &Path,
+) -> Result<(Vec<StoredBlob>, Vec<Sha256>)> {
+    let (mut staged, mut missing) = (Vec::new(), Vec::new());
+    for row in rows {
+        let source = blobs.path_of(&row.sha);
+        match fs::hard_link(&source, staging.join(row.sha.hex())) {
+            Ok(()) => staged.push(*row),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => missing.push(row.sha),
+            Err(e) => return Err(e).with_context(|| format!("linking {}", source.display())),
+        }
+    }
+    Ok((staged, missing))
+}
+
+#[derive(Default)]
+struct Copied {
+    files: usize,
+    bytes: u64,
+    present: usize,
+}
+
+/// Copies each staged blob to its place under `to`, skipping a file already there with the
+/// right size (a repeated backup into one folder), and drops each staging link once done.
+fn copy_staged(staged: &[StoredBlob], staging: &Path, to: &Path) -> Result<Copied> {
+    let mut copied = Copied::default();
+    let mut dirs = BTreeSet::new();
+    for blob in staged {
+        let link = staging.join(blob.sha.hex());
+        let target = blob_path(to, &blob.sha);
+        let size = file_len(&link)?.context("a staged blob vanished")?;
+        if file_len(&target)? == Some(size) {
+            copied.present += 1;
+        } else {
+            copied.bytes += copy_file(&link, &target)?;
+            copied.files += 1;
+            dirs.extend(folders_between(&target, to));
+        }
+        // Removing the link also keeps the staging folder fresh, so `gc` leaves it alone.
+        fs::remove_file(&link).with_context(|| format!("removing {}", link.display()))?;
+    }
+    sync_dirs(&dirs)?;
+    Ok(copied)
+}
+
+/// Brings a backup back into `data_dir`, which must hold no store yet: the blobs its
+/// database names, the key files, and last the database itself.
+pub fn restore(from: &Path, data_dir: &Path) -> Result<String> {
+    let source = from.join(DATABASE);
+    ensure!(
+        source.is_file(),
+        "{} is not an attache backup: it has no {DATABASE}",
+        from.display()
+    );
+    refuse_unless_empty(data_dir)?;
+    let blobs = Blobs::open(data_dir)
+        .with_context(|| format!("creating blobs/ and tmp/ in {}", data_dir.display()))?;
+    let partial = data_dir.join(PARTIAL_DATABASE);
+    remove_database_files(&partial)?;
+    copy_file(&source, &partial)?;
+    let rows = sql::blobs_in_file(&partial)
+        .with_context(|| format!("reading the blobs table of {}", source.display()))?;
+    let (mut restored, mut bytes, mut missing) = (0, 0, Vec::new());
+    let mut dirs = BTreeSet::new();
+    for row in &rows {
+        let target = blobs.path_of(&row.sha);
+        match copy_file(&blob_path(from, &row.sha), &target) {
+            Ok(size) => (restored, bytes) = (restored + 1, bytes + size),
+            Err(e) if is_not_found(&e) => {
+                missing.push(row.sha);
+                continue;
+            }
+            Err(e) => return Err(e),
+        }
+        dirs.extend(folders_between(&target, data_dir));
+    }
+    sync_dirs(&dirs)?;
+    let keys = copy_key_files(from, data_dir)?;
+    publish_database(&partial, &data_dir.join(DATABASE))?;
+    let mut summary = format!(
+        "restored the database, {} ({}) and {} into {}",
+        count(restored, "blob", "blobs"),
+        human(bytes),
+        count(keys, "key file", "key files"),
+        data_dir.display()
+    );
+    summary.push_str(&missing_warning(&missing, "the backup"));
+    Ok(summary)
+}
+
+fn refuse_unless_empty(data_dir: &Path) -> Result<()> {
+    for name in [DATABASE, SIGNING_KEYS, AKSK_SECRET] {
+        if data_dir.join(name).exists() {
+            bail!(
+                "{} already holds {name}: restore only into an empty or new data directory",
+                data_dir.display()
+            );
+        }
+    }
+    if !files_below(&data_dir.join("blobs"))?.is_empty() {
+        bail!(
+            "{} already holds blobs: restore only into an empty or new data directory",
+            data_dir.display()
+        );
+    }
+    Ok(())
+}
+
+fn missing_warning(missing: &[Sha256], place: &str) -> String {
+    if missing.is_empty() {
+        return String::new();
+    }
+    let list: Vec<String> = missing.iter().map(Sha256::hex).collect();
+    format!(
+        "\nwarning: {} named by the database had no file in {place}: {}",
+        count(missing.len(), "blob", "blobs"),
+        list.join(", ")
+    )
+}
