@@ -101,6 +101,12 @@ pub struct ServeArgs {
     /// second signal stops at once.
     #[arg(long, env = "ATTACHE_SHUTDOWN_TIMEOUT", default_value_t = 30)]
     pub shutdown_timeout: u64,
+    /// PEM certificate chain: serve HTTPS with it (needs --tls-key).
+    #[arg(long, env = "ATTACHE_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for --tls-cert.
+    #[arg(long, env = "ATTACHE_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "ATTACHE_WORKERS")]
     pub workers: Option<usize>,
@@ -118,6 +124,12 @@ impl ServeArgs {
         config.url_ttl = std::time::Duration::from_secs(self.url_ttl);
         config.pending_ttl = std::time::Duration::from_secs(self.pending_ttl);
         config.shutdown_timeout = std::time::Duration::from_secs(self.shutdown_timeout);
+        if let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) {
+            config.tls = Some(crate::config::Tls {
+                cert: cert.clone(),
+                key: key.clone(),
+            });
+        }
         config.rate_limit_per_minute = self.rate_limit;
         config.min_free_bytes = self.min_free_bytes;
         if let Some(workers) = self.workers {

@@ -33,6 +33,14 @@ pub struct Config {
     pub workers: usize,
     /// On SIGTERM, how long requests in flight (uploads above all) may take to finish.
     pub shutdown_timeout: Duration,
+    /// PEM certificate chain and private key: serve HTTPS instead of HTTP.
+    pub tls: Option<Tls>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Tls {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 impl Config {
@@ -49,6 +57,7 @@ impl Config {
             min_free_bytes: 64 * 1024 * 1024,
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             shutdown_timeout: Duration::from_secs(30),
+            tls: None,
         }
     }
 

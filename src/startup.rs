@@ -2,16 +2,18 @@
 //! function.
 
 use std::net::TcpListener;
+use std::path::Path;
 use std::sync::Arc;
 
 use actix_governor::Governor;
 use actix_web::dev::{fn_service, Server};
 use actix_web::middleware::{from_fn, Condition, DefaultHeaders};
+use actix_web::rt::net::TcpStream;
 use actix_web::{guard, web, App, HttpResponse, HttpServer};
 use anyhow::Context;
 
 use crate::api::{self, files, hostup, huawei, meta, native, problem, waldur};
-use crate::config::Config;
+use crate::config::{Config, Tls};
 use crate::core::{uploads, Core};
 use crate::error::Error;
 use crate::{ratelimit, ui};
@@ -21,10 +23,15 @@ use crate::{ratelimit, ui};
 pub fn prepare(config: Config, listen: &str) -> anyhow::Result<(TcpListener, Arc<Core>)> {
     let listener = TcpListener::bind(listen).with_context(|| format!("listening on {listen}"))?;
     let address = listener.local_addr()?;
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     let public_url = config
         .public_url
         .clone()
-        .unwrap_or_else(|| format!("http://{address}"));
+        .unwrap_or_else(|| format!("{scheme}://{address}"));
     let core = Core::open(config, public_url)?;
     Ok((listener, core))
 }
@@ -119,15 +126,43 @@ pub fn run(listener: TcpListener, core: Arc<Core>) -> std::io::Result<Server> {
     })
     // Small answers must not wait on Nagle's algorithm.
     .on_connect(|conn, _| {
-        if let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() {
+        type Tls = actix_tls::accept::rustls_0_23::TlsStream<TcpStream>;
+        let tcp = conn
+            .downcast_ref::<TcpStream>()
+            .or_else(|| conn.downcast_ref::<Tls>().map(|tls| tls.get_ref().0));
+        if let Some(tcp) = tcp {
             let _ = tcp.set_nodelay(true);
         }
     })
     .workers(core.config.workers)
     .shutdown_timeout(core.config.shutdown_timeout.as_secs())
     // `commands::serve` handles signals: the first stops gracefully, a second at once.
-    .disable_signals()
-    .listen(listener)?
-    .run();
-    Ok(server)
+    .disable_signals();
+    let server = match &core.config.tls {
+        Some(tls) => server.listen_rustls_0_23(listener, tls_config(tls)?)?,
+        None => server.listen(listener)?,
+    };
+    Ok(server.run())
+}
+
+/// The certificate chain and key of `--tls-cert`/`--tls-key`, with ring as the crypto provider.
+fn tls_config(tls: &Tls) -> std::io::Result<rustls::ServerConfig> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let invalid = |what: &Path, err: &dyn std::fmt::Display| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("{}: {err}", what.display()),
+        )
+    };
+    let chain = CertificateDer::pem_file_iter(&tls.cert)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| invalid(&tls.cert, &e))?;
+    let key = PrivateKeyDer::from_pem_file(&tls.key).map_err(|e| invalid(&tls.key, &e))?;
+    rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| invalid(&tls.cert, &e))?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map_err(|e| invalid(&tls.cert, &e))
 }
