@@ -71,6 +71,9 @@ fn chromedriver() -> Option<PathBuf> {
 
 /// Starts chromedriver and a headless Chromium session, or says why it cannot.
 async fn browser() -> Option<Browser> {
+    // The build has two rustls crypto providers (ring for attache's TLS, aws-lc-rs through
+    // fantoccini), so rustls will not pick one for the WebDriver client: name it.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let driver_path = chromedriver();
     let missing = match (Path::new(CHROMIUM).is_file(), &driver_path) {
         (false, _) => Some(format!("{CHROMIUM} is not installed")),
