@@ -210,8 +210,14 @@ impl Browser {
         self.css(selector).await.click().await.unwrap();
     }
 
+    /// The README's screenshots are refreshed with ATTACHE_UPDATE_SCREENSHOTS=1; other runs
+    /// write under target/, so a test run leaves the checkout as it was.
     async fn screenshot(&self, name: &str) {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
+        let folder = match std::env::var_os("ATTACHE_UPDATE_SCREENSHOTS") {
+            Some(_) => "docs/screenshots",
+            None => "target/screenshots",
+        };
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(folder);
         std::fs::create_dir_all(&dir).unwrap();
         let png = self.c().screenshot().await.unwrap();
         std::fs::write(dir.join(name), png).unwrap();
