@@ -152,6 +152,8 @@ def wait_for_port(port, timeout=10.0):
     raise RuntimeError(f"nothing listens on {port}")
 
 
+ANALYSIS = "## Where attache stands"
+
 UNITS = {"": 1, "K": 1e3, "M": 1e6, "G": 1e9, "KB": 1024, "MB": 1024 ** 2, "GB": 1024 ** 3}
 
 
@@ -237,8 +239,14 @@ def write_report(args, rows, attache):
         "SHA-256 and fsync limits.",
         "",
     ]
+    # The written analysis below the results (what limits attache, what was tried) is kept.
+    kept = ""
+    if os.path.exists(args.out):
+        previous = open(args.out).read()
+        if ANALYSIS in previous:
+            kept = previous[previous.index(ANALYSIS):]
     with open(args.out, "w") as f:
-        f.write("\n".join(lines))
+        f.write("\n".join(lines) + ("\n" + kept if kept else ""))
     print("\n".join(lines))
 
 

@@ -300,11 +300,19 @@ pub async fn open_signed(core: &Core, presented: Presented) -> Result<(Attachmen
     let id = presented
         .attachment_id
         .ok_or(Error::NotFound("attachment"))?;
-    let found = core
+    // One trip to the blocking pool finds the row and opens its file; the signature is checked
+    // after, on the worker (a refused URL merely drops the handle). Each trip is a pair of
+    // context switches, the largest cost of a small download (see BENCHMARKS.md).
+    let blobs = core.blobs.clone();
+    let (attachment, file) = core
         .db
-        .run(move |conn| Ok(sql::attachment_by_id(conn, id)?))
+        .run(move |conn| {
+            let attachment =
+                sql::attachment_by_id(conn, id)?.ok_or(Error::NotFound("attachment"))?;
+            let file = blobs.open_blob(&attachment.sha256)?;
+            Ok((attachment, file))
+        })
         .await?;
-    let attachment = found.ok_or(Error::NotFound("attachment"))?;
     let (Some(expires), Some(disposition), Some(kid), Some(signature)) = (
         presented.expires,
         presented.disposition,
@@ -328,8 +336,5 @@ pub async fn open_signed(core: &Core, presented: Presented) -> Result<(Attachmen
         core.metrics.signature_failed();
         return Err(refused);
     }
-    let blobs = core.blobs.clone();
-    let sha = attachment.sha256;
-    let file = core.db.blocking(move || Ok(blobs.open_blob(&sha)?)).await?;
     Ok((attachment, grant, file))
 }

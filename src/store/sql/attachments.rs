@@ -95,7 +95,9 @@ pub fn insert_attachment(conn: &Connection, a: &Attachment) -> rusqlite::Result<
 }
 
 pub fn attachment_by_id(conn: &Connection, id: Id) -> rusqlite::Result<Option<Attachment>> {
-    optional(conn.query_row("SELECT * FROM attachments WHERE id = ?1", [id], attachment))
+    // Cached: every signed download runs it.
+    let mut stmt = conn.prepare_cached("SELECT * FROM attachments WHERE id = ?1")?;
+    optional(stmt.query_row([id], attachment))
 }
 
 /// The attachments of a ticket, oldest first; pending uploads pinned to it are not yet its own.
