@@ -17,6 +17,7 @@ use sha2::Digest;
 
 use crate::config::Config;
 use crate::core::{uploads, Core, AKSK_SECRET, SIGNING_KEYS};
+use crate::store::blobs::{self, blob_path};
 use crate::store::sql::attachments::blob_row_exists;
 use crate::store::sql::maintenance::{self as sql, StoredBlob};
 use crate::store::{Blobs, Db, Sha256};
@@ -110,13 +111,6 @@ fn files_below(dir: &Path) -> Result<Vec<PathBuf>> {
     }
     found.sort();
     Ok(found)
-}
-
-/// Where a blob lives below a data directory or a backup (the layout of `Blobs::path_of`).
-fn blob_path(root: &Path, sha: &Sha256) -> PathBuf {
-    let hex = sha.hex();
-    let path = root.join("blobs").join("sha256").join(&hex[0..2]);
-    path.join(&hex[2..4]).join(hex)
 }
 
 /// The length of a file, or `None` when there is none.
@@ -229,9 +223,7 @@ fn sync_dirs(dirs: &BTreeSet<PathBuf>) -> Result<()> {
 }
 
 fn sync_dir(dir: &Path) -> Result<()> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .with_context(|| format!("syncing {}", dir.display()))
+    blobs::sync_dir(dir).with_context(|| format!("syncing {}", dir.display()))
 }
 
 fn count(n: usize, one: &str, many: &str) -> String {

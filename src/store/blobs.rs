@@ -29,8 +29,20 @@ impl std::fmt::Debug for Sha256 {
     }
 }
 
+/// Where the file of `sha` lives below a data directory (or below a backup of one).
+pub fn blob_path(data_dir: &Path, sha: &Sha256) -> PathBuf {
+    let hex = sha.hex();
+    let shard = data_dir
+        .join("blobs")
+        .join("sha256")
+        .join(&hex[0..2])
+        .join(&hex[2..4]);
+    shard.join(hex)
+}
+
 #[derive(Clone, Debug)]
 pub struct Blobs {
+    data_dir: PathBuf,
     root: PathBuf,
     tmp: PathBuf,
 }
@@ -39,6 +51,7 @@ impl Blobs {
     /// Creates the folders when missing.
     pub fn open(data_dir: &Path) -> io::Result<Blobs> {
         let blobs = Blobs {
+            data_dir: data_dir.to_owned(),
             root: data_dir.join("blobs").join("sha256"),
             tmp: data_dir.join("tmp"),
         };
@@ -62,8 +75,7 @@ impl Blobs {
     }
 
     pub fn path_of(&self, sha: &Sha256) -> PathBuf {
-        let hex = sha.hex();
-        self.root.join(&hex[0..2]).join(&hex[2..4]).join(hex)
+        blob_path(&self.data_dir, sha)
     }
 
     pub fn tmp_dir(&self) -> &Path {
@@ -110,7 +122,8 @@ impl Blobs {
     }
 }
 
-fn sync_dir(dir: &Path) -> io::Result<()> {
+/// Makes a folder's entries (a rename, a new file) survive a crash.
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 

@@ -3,7 +3,8 @@
 use rusqlite::{params, Connection};
 
 use super::optional;
-use crate::core::model::{Role, Scopes, User};
+use super::users::user;
+use crate::core::model::{Scopes, User};
 use crate::ids::Id;
 
 pub struct NewSession<'a> {
@@ -37,20 +38,18 @@ pub fn live(
     now: &str,
 ) -> rusqlite::Result<Option<(User, Id, Scopes, String)>> {
     optional(conn.query_row(
-        "SELECT u.id, u.name, u.role, u.created_at, k.id, k.scopes, s.csrf
+        "SELECT u.*, k.id AS key_id, k.scopes AS scopes, s.csrf AS csrf
          FROM sessions s JOIN api_keys k ON k.id = s.key_id JOIN users u ON u.id = k.user_id
          WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND k.revoked_at IS NULL",
         params![token_hash, now],
         |row| {
-            let role: String = row.get(2)?;
-            let scopes: String = row.get(5)?;
-            let user = User {
-                id: row.get(0)?,
-                name: row.get(1)?,
-                role: Role::parse(&role).unwrap_or(Role::Customer),
-                created_at: row.get(3)?,
-            };
-            Ok((user, row.get(4)?, Scopes::from_db(&scopes), row.get(6)?))
+            let scopes: String = row.get("scopes")?;
+            Ok((
+                user(row)?,
+                row.get("key_id")?,
+                Scopes::from_db(&scopes),
+                row.get("csrf")?,
+            ))
         },
     ))
 }

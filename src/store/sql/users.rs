@@ -4,7 +4,7 @@ use super::optional;
 use crate::core::model::{ApiKey, Role, Scopes, User};
 use crate::ids::Id;
 
-fn user(row: &Row) -> rusqlite::Result<User> {
+pub(super) fn user(row: &Row) -> rusqlite::Result<User> {
     let role: String = row.get("role")?;
     Ok(User {
         id: row.get("id")?,
