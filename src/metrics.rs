@@ -21,6 +21,14 @@ struct RouteLabels {
     route: String,
 }
 
+/// Counts the chunks of file downloads: read from the page cache on a worker, or from disk on
+/// the blocking pool. Cheap to clone (shared counters), so each download body holds one.
+#[derive(Clone, Default)]
+pub struct ReadCounters {
+    pub page_cache: Counter,
+    pub disk: Counter,
+}
+
 fn latency_histogram() -> Histogram {
     // 0.25 ms … about 8 s.
     Histogram::new(exponential_buckets(0.000_25, 2.0, 16))
@@ -35,6 +43,7 @@ pub struct Metrics {
     dedup_hits: Counter,
     signature_failures: Counter,
     rate_limited: Counter,
+    reads: ReadCounters,
     blobs: Gauge,
     blob_bytes: Gauge,
 }
@@ -50,6 +59,7 @@ impl Default for Metrics {
             dedup_hits: Counter::default(),
             signature_failures: Counter::default(),
             rate_limited: Counter::default(),
+            reads: ReadCounters::default(),
             blobs: Gauge::default(),
             blob_bytes: Gauge::default(),
             registry: Registry::default(),
@@ -88,6 +98,16 @@ impl Default for Metrics {
             "rate_limited",
             "Requests refused by the rate limit",
             metrics.rate_limited.clone(),
+        );
+        registry.register(
+            "download_reads_page_cache",
+            "Chunks of downloads read from the page cache, on a worker",
+            metrics.reads.page_cache.clone(),
+        );
+        registry.register(
+            "download_reads_disk",
+            "Chunks of downloads that waited for the disk, read on the blocking pool",
+            metrics.reads.disk.clone(),
         );
         registry.register(
             "blobs_stored",
@@ -134,6 +154,10 @@ impl Metrics {
 
     pub fn downloaded(&self, bytes: u64) {
         self.download_bytes.inc_by(bytes);
+    }
+
+    pub fn download_reads(&self) -> ReadCounters {
+        self.reads.clone()
     }
 
     pub fn signature_failed(&self) {

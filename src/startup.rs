@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use actix_governor::Governor;
-use actix_web::dev::{fn_service, Server};
+use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, Condition, DefaultHeaders};
 use actix_web::rt::net::TcpStream;
 use actix_web::{guard, web, App, HttpResponse, HttpServer};
@@ -76,9 +76,11 @@ fn routes(
             .wrap(from_fn(problem::render::<waldur::Drf>)),
     )
     .service(
-        web::service("/files/{id}/{name}")
-            .guard(guard::Any(guard::Get()).or(guard::Head()))
-            .finish(fn_service(files::download)),
+        web::resource(files::ROUTE).route(
+            web::route()
+                .guard(guard::Any(guard::Get()).or(guard::Head()))
+                .to(files::download),
+        ),
     )
     .route("/healthz", web::get().to(meta::healthz))
     .route("/readyz", web::get().to(meta::readyz))

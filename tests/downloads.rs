@@ -161,6 +161,9 @@ async fn a_deleted_attachment_is_404_whatever_the_signature() {
     let app = spawn_app().await;
     let (ticket, a) = stored(&app, "shot.png", png("deleted")).await;
     let url = app.signed_url(&app.agent, &ticket, id(&a), false).await;
+    // Downloaded once, so the server holds it in its cache of open blobs: the delete must
+    // reach that cache too.
+    assert_eq!(app.client.get(&url).send().await.unwrap().status(), 200);
     assert_eq!(
         app.delete(
             &app.agent,
@@ -423,5 +426,84 @@ async fn after_rotation_new_urls_use_the_new_key_and_old_ones_stay_valid() {
         let res = app.client.get(url).send().await.unwrap();
         assert_eq!(res.status(), 200, "{url}");
         assert_eq!(res.bytes().await.unwrap(), bytes);
+    }
+}
+
+/// The value of one sample line in Prometheus text.
+fn metric(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("{name} not in /metrics"))
+}
+
+/// Whether `path` is on a tmpfs, whose pages never leave memory (so never wait for a disk).
+fn on_tmpfs(path: &std::path::Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+    let mut stat: libc::statfs = unsafe { std::mem::zeroed() };
+    unsafe { libc::statfs(c_path.as_ptr(), &mut stat) == 0 && stat.f_type == libc::TMPFS_MAGIC }
+}
+
+#[actix_web::test]
+async fn large_files_come_back_whole_in_ranges_and_from_a_cold_cache() {
+    let app = spawn_app().await;
+    let mut bytes = png("large");
+    bytes.extend((0..900_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8));
+    let (ticket, a) = stored(&app, "large.png", bytes.clone()).await;
+    let url = app.signed_url(&app.agent, &ticket, id(&a), false).await;
+    let reads = |text: &str| {
+        (
+            metric(text, "attache_download_reads_page_cache_total"),
+            metric(text, "attache_download_reads_disk_total"),
+        )
+    };
+    let metrics = || async {
+        app.client
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+
+    let res = app.client.get(&url).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.headers()["content-length"],
+        bytes.len().to_string().as_str()
+    );
+    assert_eq!(res.bytes().await.unwrap(), bytes);
+    let res = app
+        .client
+        .get(&url)
+        .header("Range", "bytes=200000-700000")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 206);
+    assert_eq!(res.bytes().await.unwrap(), bytes[200_000..=700_000]);
+    let (cached, _) = reads(&metrics().await);
+    assert!(cached >= 4.0, "{cached} chunks read from the page cache");
+
+    // Evict the blob from the page cache: the bytes must come back the same, read from disk
+    // on the blocking pool instead of on the worker.
+    let blob = app.blob_files().pop().unwrap();
+    let file = std::fs::File::open(&blob).unwrap();
+    use std::os::fd::AsRawFd;
+    assert_eq!(
+        unsafe { libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) },
+        0
+    );
+    let (_, disk_before) = reads(&metrics().await);
+    let res = app.client.get(&url).send().await.unwrap();
+    assert_eq!(res.bytes().await.unwrap(), bytes);
+    let (_, disk_after) = reads(&metrics().await);
+    if !on_tmpfs(app.data_dir()) {
+        assert!(
+            disk_after > disk_before,
+            "a cold read went to the blocking pool"
+        );
     }
 }

@@ -213,6 +213,7 @@ async fn remove(core: &Core, caller: &Caller, attachment: Attachment) -> Result<
             Ok(sql::delete_blob_if_unreferenced(tx, &sha)?)
         })
         .await?;
+    core.open_blobs.forget(id);
     if last {
         remove_blob_if_unreferenced(core, sha).await?;
     }
@@ -240,7 +241,7 @@ pub struct SignedUrl {
     pub expires_at: String,
 }
 
-fn unix_now() -> i64 {
+pub(crate) fn unix_now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
@@ -282,59 +283,4 @@ pub fn sign(core: &Core, attachment: &Attachment, inline: bool) -> SignedUrl {
     let expires_at =
         OffsetDateTime::from_unix_timestamp(expires).map_or_else(|_| now(), format_time);
     SignedUrl { url, expires_at }
-}
-
-/// What a signed URL presents, as parsed from its path and query.
-pub struct Presented {
-    pub attachment_id: Option<Id>,
-    pub filename: String,
-    pub expires: Option<i64>,
-    pub disposition: Option<Disposition>,
-    pub kid: Option<String>,
-    pub signature: Option<String>,
-}
-
-/// Resolves a signed URL to the attachment, the grant it carries and the open blob file.
-/// A deleted attachment is `not_found` whatever the signature; then the signature is checked.
-pub async fn open_signed(core: &Core, presented: Presented) -> Result<(Attachment, Grant, File)> {
-    let id = presented
-        .attachment_id
-        .ok_or(Error::NotFound("attachment"))?;
-    // One trip to the blocking pool finds the row and opens its file; the signature is checked
-    // after, on the worker (a refused URL merely drops the handle). Each trip is a pair of
-    // context switches, the largest cost of a small download (see BENCHMARKS.md).
-    let blobs = core.blobs.clone();
-    let (attachment, file) = core
-        .db
-        .run(move |conn| {
-            let attachment =
-                sql::attachment_by_id(conn, id)?.ok_or(Error::NotFound("attachment"))?;
-            let file = blobs.open_blob(&attachment.sha256)?;
-            Ok((attachment, file))
-        })
-        .await?;
-    let (Some(expires), Some(disposition), Some(kid), Some(signature)) = (
-        presented.expires,
-        presented.disposition,
-        presented.kid,
-        presented.signature,
-    ) else {
-        core.metrics.signature_failed();
-        return Err(Error::SignatureInvalid);
-    };
-    let grant = Grant {
-        attachment_id: id,
-        filename: presented.filename,
-        expires,
-        disposition,
-    };
-    if let Err(refused) = core
-        .keyring
-        .current()
-        .verify(&grant, &kid, &signature, unix_now())
-    {
-        core.metrics.signature_failed();
-        return Err(refused);
-    }
-    Ok((attachment, grant, file))
 }

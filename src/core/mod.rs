@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod attachments;
+pub mod downloads;
 pub mod messages;
 pub mod model;
 pub mod sessions;
@@ -40,6 +41,8 @@ pub struct Core {
     /// What Huawei-style secret keys are derived from (`users::secret_key`).
     pub aksk_secret: [u8; 32],
     pub metrics: Metrics,
+    /// Recently downloaded attachments and their open files (`downloads`).
+    pub open_blobs: downloads::OpenBlobs,
 }
 
 impl Core {
@@ -61,6 +64,7 @@ impl Core {
             keyring,
             aksk_secret,
             metrics: Metrics::default(),
+            open_blobs: downloads::OpenBlobs::default(),
         }))
     }
 }

@@ -53,6 +53,9 @@ pub async fn sweep(core: &Core) -> Result<usize> {
         })
         .await?;
     let (count, orphaned) = expired;
+    if count > 0 {
+        core.open_blobs.forget_all();
+    }
     for sha in orphaned {
         remove_blob_if_unreferenced(core, sha).await?;
     }

@@ -1,31 +1,34 @@
-//! The signed download route, `/files/{id}/{name}?exp&disp&kid&sig`. actix-files streams the
-//! body and answers single ranges; we add the parts it cannot do for a content-addressed store:
-//! a strong ETag from the SHA-256 and the conditional requests evaluated against it.
+//! The signed download route, `/files/{id}/{name}?exp&disp&kid&sig`, and the bytes behind the
+//! dialects' authenticated download routes. A content-addressed store has its own validators:
+//! a strong ETag from the SHA-256, conditional requests evaluated against it, and ranges
+//! (several in one `multipart/byteranges`) served from the blob by `body::BlobBody`.
+
+mod body;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use std::fs::File;
-use std::os::unix::fs::FileExt;
-use std::sync::Arc;
-
-use actix_files::{HttpRange, NamedFile};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{
     self, Charset, ContentDisposition, DispositionParam, DispositionType, EntityTag, ExtendedValue,
     HeaderValue, HttpDate,
 };
+use actix_web::http::Method;
 use actix_web::web::Bytes;
-use actix_web::{web, HttpMessage, HttpResponse};
-use futures_util::StreamExt;
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
+use http_range::{HttpRange, HttpRangeParseError};
 use percent_encoding::percent_decode_str;
 use serde::Deserialize;
 
-use crate::core::attachments::{open_signed, Presented};
+use crate::core::downloads::{open_signed, Presented, Servable};
 use crate::core::model::Attachment;
 use crate::core::Core;
 use crate::error::Error;
 use crate::ids::Id;
 use crate::signing::Disposition;
+use body::{BlobBody, Piece};
+
+/// The signed download route, as registered and as named in metrics.
+pub const ROUTE: &str = "/files/{id}/{name}";
+pub const ROUTE_PREFIX: &str = "/files/";
 
 #[derive(Deserialize)]
 struct SignedQuery {
@@ -35,7 +38,7 @@ struct SignedQuery {
     sig: Option<String>,
 }
 
-fn presented(req: &ServiceRequest) -> Presented {
+fn presented(req: &HttpRequest) -> Presented {
     // The raw path, decoded once here: the name was encoded once when signed.
     let mut segments = req.uri().path().trim_start_matches('/').split('/').skip(1);
     let id = segments.next().and_then(Id::parse_uuid);
@@ -104,25 +107,6 @@ fn content_disposition(disposition: Disposition, filename: &str) -> ContentDispo
     }
 }
 
-/// actix-files serving the attachment's bytes, with its type and name; the ETag and
-/// Last-Modified are ours (`finish`), not the file's.
-fn named_file(
-    file: File,
-    attachment: &Attachment,
-    disposition: Disposition,
-) -> std::io::Result<NamedFile> {
-    let mime = attachment
-        .content_type
-        .parse()
-        .unwrap_or(mime_guess::mime::APPLICATION_OCTET_STREAM);
-    Ok(NamedFile::from_file(file, &attachment.filename)?
-        .set_content_type(mime)
-        .set_content_disposition(content_disposition(disposition, &attachment.filename))
-        .use_etag(false)
-        .use_last_modified(false)
-        .prefer_utf8(true))
-}
-
 /// HTTP dates have whole seconds.
 fn whole_seconds(t: SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
@@ -134,7 +118,7 @@ enum Precondition {
     Failed,
 }
 
-fn evaluate(req: &ServiceRequest, etag: &EntityTag, modified: SystemTime) -> Precondition {
+fn evaluate(req: &HttpRequest, etag: &EntityTag, modified: SystemTime) -> Precondition {
     if let Some(header::IfMatch::Items(tags)) = req.get_header::<header::IfMatch>() {
         if !tags.iter().any(|t| t.strong_eq(etag)) {
             return Precondition::Failed;
@@ -197,179 +181,180 @@ fn security_headers(res: &mut HttpResponse, etag: &EntityTag, modified: SystemTi
     set(header::REFERRER_POLICY, "no-referrer".into());
 }
 
-/// The route itself: a service (not a handler) because it edits the request's headers
-/// before actix-files sees them. Errors are answered here, as responses.
-pub async fn download(mut req: ServiceRequest) -> Result<ServiceResponse, actix_web::Error> {
-    match respond(&mut req).await {
-        Ok(res) => {
-            let (http_req, _) = req.into_parts();
-            Ok(ServiceResponse::new(http_req, res))
-        }
-        Err(err) => Ok(req.error_response(err)),
-    }
+/// The signed download route (GET and HEAD). The URL is the credential: no key, no session.
+pub async fn download(core: web::Data<Core>, req: HttpRequest) -> Result<HttpResponse, Error> {
+    let (servable, grant) = open_signed(&core, presented(&req)).await?;
+    Ok(answer(
+        &core,
+        &req,
+        &servable,
+        grant.disposition,
+        grant.expires,
+    ))
 }
 
-async fn respond(req: &mut ServiceRequest) -> Result<HttpResponse, Error> {
-    let core = req
-        .app_data::<web::Data<Core>>()
-        .cloned()
-        .ok_or_else(|| Error::Internal(anyhow::anyhow!("no Core in app data")))?;
-    let (attachment, grant, file) = open_signed(&core, presented(req)).await?;
-    let etag = etag_of(&attachment);
-    let modified = last_modified(&attachment);
-    let precondition = evaluate(req, &etag, modified);
-    for name in [
-        header::IF_MATCH,
-        header::IF_NONE_MATCH,
-        header::IF_MODIFIED_SINCE,
-        header::IF_UNMODIFIED_SINCE,
-        header::IF_RANGE,
-    ] {
-        req.headers_mut().remove(name);
-    }
-    let res = match precondition {
+/// The answer once access is settled: preconditions against the SHA-256 ETag, then the bytes.
+fn answer(
+    core: &Core,
+    req: &HttpRequest,
+    servable: &Servable,
+    disposition: Disposition,
+    expires: i64,
+) -> HttpResponse {
+    let etag = etag_of(&servable.attachment);
+    let modified = last_modified(&servable.attachment);
+    let mut res = match evaluate(req, &etag, modified) {
         Precondition::NotModified => HttpResponse::NotModified().finish(),
         Precondition::Failed => HttpResponse::PreconditionFailed().finish(),
         Precondition::Proceed { honour_range } => {
-            if !honour_range {
-                req.headers_mut().remove(header::RANGE);
-            }
-            let size = attachment.size_bytes as u64;
-            match requested_ranges(req, size) {
-                Ranges::Several(ranges) => {
-                    let res =
-                        byteranges(core.clone(), file, &attachment, ranges, grant.disposition);
-                    return Ok(finish(res, &etag, modified, grant.expires));
-                }
-                Ranges::TooMany => {
-                    req.headers_mut().remove(header::RANGE);
-                }
-                Ranges::NoneOrOne => {}
-            }
-            let named = named_file(file, &attachment, grant.disposition)?;
-            named.into_response(req.request())
+            serve(core, req, servable, disposition, honour_range)
         }
     };
-    Ok(finish(res, &etag, modified, grant.expires))
-}
-
-fn finish(
-    mut res: HttpResponse,
-    etag: &EntityTag,
-    modified: SystemTime,
-    expires: i64,
-) -> HttpResponse {
-    security_headers(&mut res, etag, modified, expires);
+    security_headers(&mut res, &etag, modified, expires);
     res
 }
 
 /// More ranges than this in one request are answered with the whole file (RFC 9110 allows
 /// ignoring a Range header; many small ranges are a known amplification trick).
 const MAX_RANGES: usize = 16;
-const PIECE: u64 = 64 * 1024;
 
 enum Ranges {
-    NoneOrOne,
+    Whole,
+    One(HttpRange),
     Several(Vec<HttpRange>),
-    TooMany,
+    Unsatisfiable,
 }
 
-/// actix-files answers a single range itself; several are ours.
-fn requested_ranges(req: &ServiceRequest, size: u64) -> Ranges {
-    let parsed = req
-        .headers()
-        .get(header::RANGE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| HttpRange::parse(v, size).ok());
-    match parsed {
-        Some(ranges) if ranges.len() > MAX_RANGES => Ranges::TooMany,
-        Some(ranges) if ranges.len() > 1 => Ranges::Several(ranges),
-        _ => Ranges::NoneOrOne,
+/// The ranges asked for. A Range header that does not parse, or asks for too many pieces, is
+/// ignored (RFC 9110 14.2); one that starts past the end is a 416.
+fn requested_ranges(req: &HttpRequest, size: u64) -> Ranges {
+    let Some(value) = req.headers().get(header::RANGE) else {
+        return Ranges::Whole;
+    };
+    match HttpRange::parse_bytes(value.as_bytes(), size) {
+        Err(HttpRangeParseError::NoOverlap) => Ranges::Unsatisfiable,
+        Err(HttpRangeParseError::InvalidRange) => Ranges::Whole,
+        Ok(ranges) if ranges.is_empty() || ranges.len() > MAX_RANGES => Ranges::Whole,
+        Ok(mut ranges) if ranges.len() == 1 => Ranges::One(ranges.remove(0)),
+        Ok(ranges) => Ranges::Several(ranges),
     }
 }
 
-enum Piece {
-    Text(String),
-    Read { offset: u64, length: u64 },
+/// `text/*` types are served as UTF-8 unless they say otherwise.
+fn content_type(attachment: &Attachment) -> String {
+    let declared = &attachment.content_type;
+    if declared.starts_with("text/") && !declared.contains("charset") {
+        format!("{declared}; charset=utf-8")
+    } else {
+        declared.clone()
+    }
 }
 
-/// A `multipart/byteranges` answer, streamed a piece at a time off the async workers.
-fn byteranges(
-    core: web::Data<Core>,
-    file: File,
-    attachment: &Attachment,
-    ranges: Vec<HttpRange>,
+/// The bytes of an attachment, whole or in ranges, with its type and name.
+fn serve(
+    core: &Core,
+    req: &HttpRequest,
+    servable: &Servable,
     disposition: Disposition,
+    honour_range: bool,
 ) -> HttpResponse {
+    let attachment = &servable.attachment;
     let size = attachment.size_bytes as u64;
-    let boundary = Id::new().hex();
+    let ranges = if honour_range {
+        requested_ranges(req, size)
+    } else {
+        Ranges::Whole
+    };
+    let mut res = match ranges {
+        Ranges::Unsatisfiable => {
+            return HttpResponse::RangeNotSatisfiable()
+                .insert_header((header::CONTENT_RANGE, format!("bytes */{size}")))
+                .insert_header((header::ACCEPT_RANGES, "bytes"))
+                .finish();
+        }
+        Ranges::Whole => HttpResponse::Ok(),
+        Ranges::One(range) => {
+            let mut res = HttpResponse::PartialContent();
+            res.insert_header((
+                header::CONTENT_RANGE,
+                format!(
+                    "bytes {}-{}/{size}",
+                    range.start,
+                    range.start + range.length - 1
+                ),
+            ));
+            res
+        }
+        Ranges::Several(_) => HttpResponse::PartialContent(),
+    };
+    res.insert_header(content_disposition(disposition, &attachment.filename))
+        .insert_header((header::ACCEPT_RANGES, "bytes"));
+    let (media_type, pieces) = match ranges {
+        Ranges::Several(ranges) => {
+            let boundary = Id::new().hex();
+            (
+                format!("multipart/byteranges; boundary={boundary}"),
+                byteranges(attachment, &ranges, &boundary),
+            )
+        }
+        Ranges::One(range) => (
+            content_type(attachment),
+            vec![Piece::File {
+                offset: range.start,
+                end: range.start + range.length,
+            }],
+        ),
+        _ => (
+            content_type(attachment),
+            vec![Piece::File {
+                offset: 0,
+                end: size,
+            }],
+        ),
+    };
+    res.insert_header((header::CONTENT_TYPE, media_type));
+    let reads = core.metrics.download_reads();
+    let body = BlobBody::new(servable.file.clone(), core.db.clone(), reads, pieces);
+    if req.method() == Method::HEAD {
+        return res.body(body.headers_only());
+    }
+    res.body(body)
+}
+
+/// The pieces of a `multipart/byteranges` answer (RFC 9110 14.6).
+fn byteranges(attachment: &Attachment, ranges: &[HttpRange], boundary: &str) -> Vec<Piece> {
+    let size = attachment.size_bytes;
     let mut pieces = Vec::new();
-    for range in &ranges {
-        pieces.push(Piece::Text(format!(
+    for range in ranges {
+        pieces.push(Piece::Text(Bytes::from(format!(
             "\r\n--{boundary}\r\nContent-Type: {}\r\nContent-Range: bytes {}-{}/{size}\r\n\r\n",
             attachment.content_type,
             range.start,
             range.start + range.length - 1
-        )));
-        let mut offset = range.start;
-        while offset < range.start + range.length {
-            let length = PIECE.min(range.start + range.length - offset);
-            pieces.push(Piece::Read { offset, length });
-            offset += length;
-        }
+        ))));
+        pieces.push(Piece::File {
+            offset: range.start,
+            end: range.start + range.length,
+        });
     }
-    pieces.push(Piece::Text(format!("\r\n--{boundary}--\r\n")));
-    let total: u64 = pieces
-        .iter()
-        .map(|p| match p {
-            Piece::Text(text) => text.len() as u64,
-            Piece::Read { length, .. } => *length,
-        })
-        .sum();
-    let file = Arc::new(file);
-    let body = futures_util::stream::iter(pieces).then(move |piece| {
-        let (core, file) = (core.clone(), file.clone());
-        async move {
-            match piece {
-                Piece::Text(text) => Ok::<_, Error>(Bytes::from(text)),
-                Piece::Read { offset, length } => {
-                    let data = core
-                        .db
-                        .blocking(move || {
-                            let mut buf = vec![0u8; length as usize];
-                            file.read_exact_at(&mut buf, offset)?;
-                            Ok(buf)
-                        })
-                        .await?;
-                    Ok(Bytes::from(data))
-                }
-            }
-        }
-    });
-    HttpResponse::PartialContent()
-        .content_type(format!("multipart/byteranges; boundary={boundary}"))
-        .insert_header(content_disposition(disposition, &attachment.filename))
-        .insert_header((header::ACCEPT_RANGES, "bytes"))
-        .no_chunking(total)
-        .streaming(body)
+    pieces.push(Piece::Text(Bytes::from(format!("\r\n--{boundary}--\r\n"))));
+    pieces
 }
 
 /// The bytes of an attachment for a dialect's authenticated download route, with the same
 /// headers as a signed download (always as an attachment, never cached for long).
 pub async fn authorized(
     core: &Core,
-    req: &actix_web::HttpRequest,
+    req: &HttpRequest,
     attachment: &Attachment,
 ) -> Result<HttpResponse, Error> {
     let file = crate::core::attachments::open(core, attachment).await?;
-    let named = named_file(file, attachment, Disposition::Attachment)?;
+    let servable = Servable {
+        attachment: attachment.clone(),
+        file: std::sync::Arc::new(file),
+    };
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
-    Ok(finish(
-        named.into_response(req),
-        &etag_of(attachment),
-        last_modified(attachment),
-        now,
-    ))
+    Ok(answer(core, req, &servable, Disposition::Attachment, now))
 }
