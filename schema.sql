@@ -78,6 +78,10 @@ CREATE INDEX IF NOT EXISTS attachments_by_message ON attachments (message_id);
 CREATE INDEX IF NOT EXISTS attachments_pending ON attachments (pending_until)
     WHERE pending_until IS NOT NULL;
 CREATE INDEX IF NOT EXISTS attachments_by_uploader ON attachments (uploaded_by, id);
+-- A ticket's attachment count (every ticket read, every upload's cap check) from the index
+-- alone, without visiting each row for `pending_until`.
+CREATE INDEX IF NOT EXISTS attachments_bound_by_ticket ON attachments (ticket_id)
+    WHERE pending_until IS NULL;
 
 -- Web UI sessions: the cookie is stored only as a hash; a session ends with its expiry, its
 -- sign-out, or the revocation of the key it was made from.

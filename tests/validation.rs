@@ -250,6 +250,31 @@ async fn a_full_ticket_refuses_one_more() {
 }
 
 #[actix_web::test]
+async fn uploads_racing_for_the_last_place_leave_only_the_winners_file() {
+    // Each upload passes the first check (one place left); the commit checks again, and the
+    // file a refused upload placed before its transaction must go again.
+    let app = spawn_with(|c| c.max_attachments_per_ticket = 1).await;
+    let ticket = app.ticket(&app.agent, "Last place").await;
+    let uploads =
+        (0..8).map(|i| app.upload(&app.agent, &ticket, "race.png", png(&format!("race {i}"))));
+    let mut answers = Vec::new();
+    for res in futures::future::join_all(uploads).await {
+        let status = res.status().as_u16();
+        let body: Value = res.json().await.unwrap_or_default();
+        answers.push((status, body["code"].as_str().unwrap_or_default().to_owned()));
+    }
+    let won = answers.iter().filter(|(s, _)| *s == 201).count();
+    assert_eq!(won, 1, "{answers:?}");
+    assert!(
+        answers
+            .iter()
+            .all(|(s, code)| *s == 201 || code == "too_many_attachments"),
+        "{answers:?}"
+    );
+    assert_eq!(app.blob_files().len(), 1);
+}
+
+#[actix_web::test]
 async fn file_names_are_sanitized_before_they_are_stored() {
     let app = spawn_app().await;
     let ticket = app.ticket(&app.agent, "Names").await;

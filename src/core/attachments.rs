@@ -75,8 +75,14 @@ pub(crate) async fn commit(
         pending_until,
     };
     let limit = core.config.max_attachments_per_ticket;
+    let (blobs, sha) = (core.blobs.clone(), staged.sha256);
+    let (placed_new, staged) = core
+        .db
+        .blocking(move || Ok((blobs.place_early(&staged.file, &staged.sha256)?, staged)))
+        .await?;
     let blobs = core.blobs.clone();
-    core.db
+    let committed = core
+        .db
         .write(move |tx| {
             if let Some(ticket_id) = ticket_id {
                 if sql::count_for_ticket(tx, ticket_id)? >= limit {
@@ -94,12 +100,22 @@ pub(crate) async fn commit(
             sql::insert_attachment(tx, &attachment)?;
             Ok((attachment, new_blob))
         })
-        .await
-        .map(|(attachment, new_blob)| {
+        .await;
+    match committed {
+        Ok((attachment, new_blob)) => {
             core.metrics
                 .uploaded(attachment.size_bytes as u64, !new_blob);
-            attachment
-        })
+            Ok(attachment)
+        }
+        Err(err) => {
+            if placed_new {
+                // Refused (a full ticket, say): the file placed early names no row. If the
+                // removal fails too, `gc` finds the orphan.
+                let _ = remove_blob_if_unreferenced(core, sha).await;
+            }
+            Err(err)
+        }
+    }
 }
 
 /// An attachment by its id alone, for dialects whose routes carry no ticket: visible when it
