@@ -9,7 +9,7 @@ use actix_governor::Governor;
 use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, Condition, DefaultHeaders};
 use actix_web::rt::net::TcpStream;
-use actix_web::{guard, web, App, HttpResponse, HttpServer};
+use actix_web::{web, App, HttpResponse, HttpServer};
 use anyhow::Context;
 
 use crate::api::{self, files, hostup, huawei, meta, native, problem, waldur};
@@ -75,13 +75,7 @@ fn routes(
             .wrap(from_fn(ratelimit::reset_header))
             .wrap(from_fn(problem::render::<waldur::Drf>)),
     )
-    .service(
-        web::resource(files::ROUTE).route(
-            web::route()
-                .guard(guard::Any(guard::Get()).or(guard::Head()))
-                .to(files::download),
-        ),
-    )
+    .service(web::scope(files::SCOPE).default_service(web::to(files::download)))
     .route("/healthz", web::get().to(meta::healthz))
     .route("/readyz", web::get().to(meta::readyz))
     .route("/metrics", web::get().to(meta::metrics))

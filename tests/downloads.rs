@@ -507,3 +507,27 @@ async fn large_files_come_back_whole_in_ranges_and_from_a_cold_cache() {
         );
     }
 }
+
+#[actix_web::test]
+async fn the_download_route_takes_get_and_head_on_two_segments_only() {
+    let app = spawn_app().await;
+    let (ticket, a) = stored(&app, "route.png", png("route")).await;
+    let url = app.signed_url(&app.agent, &ticket, id(&a), false).await;
+    let res = app.client.post(&url).send().await.unwrap();
+    assert_eq!(res.status(), 405);
+    assert_eq!(code(res).await, (405, "method_not_allowed".into()));
+    let (path, query) = url.split_once('?').unwrap();
+    for bent in [
+        format!("{path}/extra?{query}"),
+        format!("{}?{query}", path.rsplit_once('/').unwrap().0),
+        format!("{}/?{query}", path.rsplit_once('/').unwrap().0),
+        app.url("/files"),
+    ] {
+        assert_eq!(
+            code(app.client.get(&bent).send().await.unwrap()).await.0,
+            404,
+            "{bent}"
+        );
+    }
+    assert_eq!(app.client.get(&url).send().await.unwrap().status(), 200);
+}
