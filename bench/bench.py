@@ -937,6 +937,8 @@ STANDING_NOTES = [
 
 
 def main():
+    # A SIGTERM unwinds like an error, so every server started is stopped by the `finally`s.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=5)

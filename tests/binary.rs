@@ -471,6 +471,18 @@ fn half_an_upload(base: &str, key: &str, ticket: &str) -> (std::net::TcpStream, 
     (stream, rest)
 }
 
+/// Waits until the server is staging the upload (its temporary file exists), so that a signal
+/// finds it in flight rather than still in the listen backlog.
+fn wait_until_staging(data_dir: &std::path::Path) {
+    for _ in 0..200 {
+        if std::fs::read_dir(data_dir.join("tmp")).is_ok_and(|mut d| d.next().is_some()) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    panic!("the upload never reached the server's tmp/");
+}
+
 fn signal(server: &Running, signal: i32) {
     // SAFETY: sending a signal to our own child process.
     assert_eq!(unsafe { libc::kill(server.child.id() as i32, signal) }, 0);
@@ -525,6 +537,7 @@ async fn sigterm_lets_an_upload_in_flight_finish_then_exits_0() {
     let mut server = serve(dir.path(), &["--shutdown-timeout", "20"]);
     let (key, ticket) = ticket_for(&server).await;
     let (mut stream, rest) = half_an_upload(&server.base, &key, &ticket);
+    wait_until_staging(dir.path());
 
     signal(&server, libc::SIGTERM);
     wait_for_log(&server, "stopping");
@@ -554,6 +567,7 @@ async fn a_second_signal_stops_at_once() {
     let mut server = serve(dir.path(), &["--shutdown-timeout", "60"]);
     let (key, ticket) = ticket_for(&server).await;
     let (_stream, _rest) = half_an_upload(&server.base, &key, &ticket);
+    wait_until_staging(dir.path());
     signal(&server, libc::SIGTERM);
     wait_for_log(&server, "stopping");
     signal(&server, libc::SIGINT);
