@@ -388,23 +388,9 @@ fn streamed_png(size: usize) -> Part {
 async fn a_30_mib_upload_streams_without_growing_the_server_by_its_size() {
     let dir = tempfile::tempdir().unwrap();
     let server = serve(dir.path(), &[]);
-    let key = server.stdout[0].split('\t').nth(2).unwrap().to_owned();
+    let (key, ticket) = ticket_for(&server).await;
     let client = reqwest::Client::new();
-    let ticket: Value = client
-        .post(format!("{}/v1/tickets", server.base))
-        .bearer_auth(&key)
-        .json(&json!({"subject": "big"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let url = format!(
-        "{}/v1/tickets/{}/attachments",
-        server.base,
-        ticket["id"].as_str().unwrap()
-    );
+    let url = format!("{}/v1/tickets/{ticket}/attachments", server.base);
 
     // Warm up: buffers and pools reach their working size on a 2 MiB file.
     let res = client
@@ -515,12 +501,13 @@ fn wait_for_exit(server: &mut Running, within: Duration) -> std::process::ExitSt
     }
 }
 
+/// The admin key the server printed at its first start, and a new ticket.
 async fn ticket_for(server: &Running) -> (String, String) {
     let key = server.stdout[0].split('\t').nth(2).unwrap().to_owned();
     let ticket: Value = reqwest::Client::new()
         .post(format!("{}/v1/tickets", server.base))
         .bearer_auth(&key)
-        .json(&json!({"subject": "slow"}))
+        .json(&json!({"subject": "A ticket"}))
         .send()
         .await
         .unwrap()

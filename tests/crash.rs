@@ -48,6 +48,35 @@ fn start(data: &Path, first: bool) -> (Child, String, Option<String>) {
 }
 
 /// Deterministic content: a PNG header, then bytes from a counter.
+/// An attachment's bytes, through a freshly signed URL.
+async fn download(
+    client: &reqwest::Client,
+    base: &str,
+    key: &str,
+    ticket: &str,
+    id: &str,
+) -> actix_web::web::Bytes {
+    let url: Value = client
+        .get(format!(
+            "{base}/v1/tickets/{ticket}/attachments/{id}/download"
+        ))
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    client
+        .get(url["signed_url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+}
+
 fn content(seed: u64, len: usize) -> Vec<u8> {
     let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
     let mut x = seed
@@ -157,26 +186,7 @@ async fn every_acknowledged_upload_survives_kill_9() {
         acknowledged.len()
     );
     for ack in &acknowledged {
-        let url: Value = client
-            .get(format!(
-                "{base}/v1/tickets/{}/attachments/{}/download",
-                ack.ticket, ack.id
-            ))
-            .bearer_auth(&key)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let bytes = client
-            .get(url["signed_url"].as_str().unwrap())
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
+        let bytes = download(&client, &base, &key, &ack.ticket, &ack.id).await;
         assert_eq!(
             hex::encode(Sha256::digest(&bytes)),
             ack.sha256,
@@ -196,26 +206,7 @@ async fn every_acknowledged_upload_survives_kill_9() {
         .unwrap();
     assert!(listed.len() >= acknowledged.len());
     for a in &listed {
-        let url: Value = client
-            .get(format!(
-                "{base}/v1/tickets/{ticket}/attachments/{}/download",
-                a["id"].as_str().unwrap()
-            ))
-            .bearer_auth(&key)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let bytes = client
-            .get(url["signed_url"].as_str().unwrap())
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
+        let bytes = download(&client, &base, &key, &ticket, a["id"].as_str().unwrap()).await;
         assert_eq!(bytes.len() as u64, a["size_bytes"].as_u64().unwrap());
         assert_eq!(
             hex::encode(Sha256::digest(&bytes)),

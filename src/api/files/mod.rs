@@ -18,6 +18,7 @@ use http_range::{HttpRange, HttpRangeParseError};
 use percent_encoding::percent_decode_str;
 use serde::Deserialize;
 
+use crate::core::attachments::unix_now;
 use crate::core::downloads::{open_signed, Presented, Servable};
 use crate::core::model::Attachment;
 use crate::core::Core;
@@ -169,10 +170,7 @@ fn evaluate(req: &HttpRequest, etag: &EntityTag, modified: SystemTime) -> Precon
 }
 
 fn security_headers(res: &mut HttpResponse, etag: &EntityTag, modified: SystemTime, expires: i64) {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    let remaining = (expires - now).max(0);
+    let remaining = (expires - unix_now()).max(0);
     let headers = res.headers_mut();
     let mut set = |name: header::HeaderName, value: String| {
         if let Ok(value) = HeaderValue::from_str(&value) {
@@ -368,8 +366,11 @@ pub async fn authorized(
         attachment: attachment.clone(),
         file: std::sync::Arc::new(file),
     };
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    Ok(answer(core, req, &servable, Disposition::Attachment, now))
+    Ok(answer(
+        core,
+        req,
+        &servable,
+        Disposition::Attachment,
+        unix_now(),
+    ))
 }
