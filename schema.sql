@@ -1,4 +1,5 @@
--- attache metadata. Applied at every start (idempotent); ids are 16-byte UUIDv7 blobs.
+-- attache metadata: the whole schema as migrations/ builds it, to read. tests/upgrade.rs checks
+-- that the two agree; a change goes into a new migration first. Ids are 16-byte UUIDv7 blobs.
 -- Times are RFC 3339 UTC strings, which sort in time order.
 
 CREATE TABLE IF NOT EXISTS meta (

@@ -2,6 +2,7 @@
 //! bringing it back into an empty data directory.
 
 use super::*;
+use crate::store::migrate;
 
 /// Copies a consistent snapshot into `to`: the database (online backup API), every blob it
 /// names, and the key files. Under the write lock (which holds commits back briefly) the
@@ -137,11 +138,17 @@ pub fn restore(from: &Path, data_dir: &Path) -> Result<String> {
         from.display()
     );
     refuse_unless_empty(data_dir)?;
+    // A backup written by a newer attache is refused before anything is copied.
+    migrate::refuse_newer(&source)?;
     let blobs = Blobs::open(data_dir)
         .with_context(|| format!("creating blobs/ and tmp/ in {}", data_dir.display()))?;
     let partial = data_dir.join(PARTIAL_DATABASE);
     remove_database_files(&partial)?;
     copy_file(&source, &partial)?;
+    // A backup taken by an older attache is brought to this one's schema before it is read.
+    let migrated = migrate::migrate_file(&partial)
+        .with_context(|| format!("migrating the database of {}", source.display()))?;
+    migrated.log();
     let rows = sql::blobs_in_file(&partial)
         .with_context(|| format!("reading the blobs table of {}", source.display()))?;
     let (mut restored, mut bytes, mut missing) = (0, 0, Vec::new());

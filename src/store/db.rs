@@ -10,8 +10,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 use tokio::sync::Semaphore;
 
 use crate::error::{Error, Result};
-
-pub const SCHEMA: &str = include_str!("../../schema.sql");
+use crate::store::migrate;
 
 /// How many blocking jobs may run at once; more wait (asynchronously) for a permit.
 const BLOCKING_PERMITS: usize = 32;
@@ -21,6 +20,8 @@ const POOL_SIZE: u32 = 8;
 pub struct Db {
     pool: r2d2::Pool<SqliteConnectionManager>,
     permits: Arc<Semaphore>,
+    /// The schema version the database holds once opened (always `migrate::latest()`).
+    pub schema_version: u32,
 }
 
 fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
@@ -33,23 +34,28 @@ fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
 }
 
 impl Db {
-    /// Opens (creating if needed) the database, switches it to WAL and applies `schema.sql`.
+    /// Opens (creating if needed) the database, switches it to WAL and migrates it to the
+    /// latest schema, copying an existing one first. A database written by a newer attache is
+    /// refused before anything opens it for writing.
     pub fn open(path: &Path) -> anyhow::Result<Db> {
+        migrate::refuse_newer(path)?;
         let manager = SqliteConnectionManager::file(path).with_init(configure);
         let pool = r2d2::Pool::builder()
             .max_size(POOL_SIZE)
             .build(manager)
             .with_context(|| format!("opening database {}", path.display()))?;
-        let conn = pool.get()?;
+        let mut conn = pool.get()?;
         let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
         anyhow::ensure!(
             mode.eq_ignore_ascii_case("wal"),
             "database refused WAL mode ({mode})"
         );
-        conn.execute_batch(SCHEMA).context("applying schema.sql")?;
+        let migrated = migrate::migrate(&mut conn, path, true)?;
+        migrated.log();
         Ok(Db {
             pool,
             permits: Arc::new(Semaphore::new(BLOCKING_PERMITS)),
+            schema_version: migrated.to,
         })
     }
 
@@ -116,11 +122,11 @@ where
     Ok(value)
 }
 
-/// An in-memory database with the schema, for the SQL unit tests.
+/// An in-memory database with every migration applied, for the SQL unit tests.
 #[cfg(test)]
 pub fn memory() -> Connection {
     let mut conn = Connection::open_in_memory().unwrap();
     configure(&mut conn).unwrap();
-    conn.execute_batch(SCHEMA).unwrap();
+    migrate::apply_all(&mut conn);
     conn
 }

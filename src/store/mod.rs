@@ -3,6 +3,7 @@
 
 pub mod blobs;
 pub mod db;
+pub mod migrate;
 pub mod signing_keys;
 pub mod sql;
 

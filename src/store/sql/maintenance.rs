@@ -98,7 +98,7 @@ mod tests {
         let path = dir.path().join("store.db");
         let mut writer = Connection::open(&path).unwrap();
         writer.pragma_update(None, "journal_mode", "WAL").unwrap();
-        writer.execute_batch(crate::store::db::SCHEMA).unwrap();
+        crate::store::migrate::apply_all(&mut writer);
         insert_blob_if_absent(&writer, &sha_of(1), 10, "image/png", "t").unwrap();
         let locked = writer
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)

@@ -1,0 +1,95 @@
+-- attache metadata. Applied at every start (idempotent); ids are 16-byte UUIDv7 blobs.
+-- Times are RFC 3339 UTC strings, which sort in time order.
+
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS users (
+    id         BLOB PRIMARY KEY,
+    name       TEXT NOT NULL UNIQUE,
+    role       TEXT NOT NULL CHECK (role IN ('admin', 'agent', 'customer')),
+    created_at TEXT NOT NULL
+);
+
+-- Only the SHA-256 of a key is kept; keys are 160 random bits, so a fast hash is enough.
+CREATE TABLE IF NOT EXISTS api_keys (
+    id          BLOB PRIMARY KEY,
+    user_id     BLOB NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    key_hash    BLOB NOT NULL UNIQUE,
+    prefix      TEXT NOT NULL,
+    scopes      TEXT NOT NULL,
+    label       TEXT NOT NULL DEFAULT '',
+    created_at  TEXT NOT NULL,
+    revoked_at  TEXT
+);
+
+CREATE TABLE IF NOT EXISTS tickets (
+    id           BLOB PRIMARY KEY,
+    number       INTEGER NOT NULL UNIQUE,
+    subject      TEXT NOT NULL,
+    status       TEXT NOT NULL CHECK (status IN ('open', 'pending', 'closed')),
+    priority     TEXT,
+    department   TEXT,
+    category     TEXT,
+    requester_id BLOB NOT NULL REFERENCES users (id),
+    created_at   TEXT NOT NULL,
+    updated_at   TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tickets_by_requester ON tickets (requester_id, id);
+
+CREATE TABLE IF NOT EXISTS messages (
+    id         BLOB PRIMARY KEY,
+    ticket_id  BLOB NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
+    author_id  BLOB NOT NULL REFERENCES users (id),
+    body       TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS messages_by_ticket ON messages (ticket_id, id);
+
+-- One row per distinct content; the file is blobs/sha256/ab/cd/<sha256>.
+-- A row exists only while at least one attachment names it.
+CREATE TABLE IF NOT EXISTS blobs (
+    sha256       TEXT PRIMARY KEY,
+    size_bytes   INTEGER NOT NULL,
+    content_type TEXT NOT NULL,
+    created_at   TEXT NOT NULL
+);
+
+-- An attachment is one upload of a blob: its own name, uploader and time.
+-- ticket_id is NULL only for an upload not yet pinned to a ticket; message_id is NULL until
+-- a message binds it. pending_until is set for uploads that expire unless a message binds them.
+CREATE TABLE IF NOT EXISTS attachments (
+    id            BLOB PRIMARY KEY,
+    ticket_id     BLOB REFERENCES tickets (id) ON DELETE CASCADE,
+    message_id    BLOB REFERENCES messages (id) ON DELETE SET NULL,
+    sha256        TEXT NOT NULL REFERENCES blobs (sha256),
+    filename      TEXT NOT NULL,
+    content_type  TEXT NOT NULL,
+    size_bytes    INTEGER NOT NULL,
+    uploaded_by   BLOB NOT NULL REFERENCES users (id),
+    created_at    TEXT NOT NULL,
+    pending_until TEXT
+);
+CREATE INDEX IF NOT EXISTS attachments_by_ticket ON attachments (ticket_id, id);
+CREATE INDEX IF NOT EXISTS attachments_by_blob ON attachments (sha256);
+CREATE INDEX IF NOT EXISTS attachments_by_message ON attachments (message_id);
+CREATE INDEX IF NOT EXISTS attachments_pending ON attachments (pending_until)
+    WHERE pending_until IS NOT NULL;
+CREATE INDEX IF NOT EXISTS attachments_by_uploader ON attachments (uploaded_by, id);
+-- A ticket's attachment count (every ticket read, every upload's cap check) from the index
+-- alone, without visiting each row for `pending_until`.
+CREATE INDEX IF NOT EXISTS attachments_bound_by_ticket ON attachments (ticket_id)
+    WHERE pending_until IS NULL;
+
+-- Web UI sessions: the cookie is stored only as a hash; a session ends with its expiry, its
+-- sign-out, or the revocation of the key it was made from.
+CREATE TABLE IF NOT EXISTS sessions (
+    id         BLOB PRIMARY KEY,
+    token_hash BLOB NOT NULL UNIQUE,
+    key_id     BLOB NOT NULL REFERENCES api_keys (id) ON DELETE CASCADE,
+    csrf       TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
