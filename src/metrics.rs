@@ -17,6 +17,12 @@ struct RequestLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct BuildLabels {
+    version: String,
+    schema_version: u32,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
     route: String,
 }
@@ -46,6 +52,7 @@ pub struct Metrics {
     reads: ReadCounters,
     blobs: Gauge,
     blob_bytes: Gauge,
+    build_info: Family<BuildLabels, Gauge>,
 }
 
 impl Default for Metrics {
@@ -62,6 +69,7 @@ impl Default for Metrics {
             reads: ReadCounters::default(),
             blobs: Gauge::default(),
             blob_bytes: Gauge::default(),
+            build_info: Family::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -119,6 +127,11 @@ impl Default for Metrics {
             "Bytes of distinct files in the store",
             metrics.blob_bytes.clone(),
         );
+        registry.register(
+            "build_info",
+            "Always 1: this attache's version and the schema version of its database",
+            metrics.build_info.clone(),
+        );
         Metrics {
             registry,
             ..metrics
@@ -158,6 +171,15 @@ impl Metrics {
 
     pub fn download_reads(&self) -> ReadCounters {
         self.reads.clone()
+    }
+
+    /// Names the running version and the schema version of the open database.
+    pub fn set_build_info(&self, schema_version: u32) {
+        let labels = BuildLabels {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            schema_version,
+        };
+        self.build_info.get_or_create(&labels).set(1);
     }
 
     pub fn signature_failed(&self) {

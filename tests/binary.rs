@@ -1,85 +1,13 @@
 //! The real binary: what `serve` prints, the scripting contract of `key create`, the log line
 //! of a request, and memory during a large upload.
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+mod common;
+
 use std::time::Duration;
 
+use common::binary::{attache, serve, Running};
 use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
-
-const BIN: &str = env!("CARGO_BIN_EXE_attache");
-
-struct Running {
-    child: Child,
-    base: String,
-    stdout: Vec<String>,
-    stderr: Arc<Mutex<String>>,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `attache serve` on a free port and waits for it to say where it serves.
-fn serve(data_dir: &Path, extra: &[&str]) -> Running {
-    let mut child = Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(data_dir)
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = Arc::new(Mutex::new(String::new()));
-    let (url_tx, url_rx) = mpsc::channel();
-    let err = BufReader::new(child.stderr.take().unwrap());
-    let log = stderr.clone();
-    std::thread::spawn(move || {
-        for line in err.lines().map_while(Result::ok) {
-            if let Some(rest) = line.strip_prefix("attache is serving ") {
-                let _ = url_tx.send(rest.split(' ').next().unwrap().to_owned());
-            }
-            log.lock().unwrap().push_str(&(line + "\n"));
-        }
-    });
-    let base = url_rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("the server announced its URL");
-    // Keys are printed before the announcement, so stdout holds them all by now.
-    let mut stdout = Vec::new();
-    let (line_tx, line_rx) = mpsc::channel();
-    let out = BufReader::new(child.stdout.take().unwrap());
-    std::thread::spawn(move || {
-        for line in out.lines().map_while(Result::ok) {
-            let _ = line_tx.send(line);
-        }
-    });
-    while let Ok(line) = line_rx.recv_timeout(Duration::from_millis(300)) {
-        stdout.push(line);
-    }
-    Running {
-        child,
-        base,
-        stdout,
-        stderr,
-    }
-}
-
-fn attache(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(BIN).args(args).output().unwrap();
-    (
-        out.status.success(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
 
 async fn me(base: &str, key: &str) -> reqwest::Response {
     reqwest::Client::new()

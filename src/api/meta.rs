@@ -8,8 +8,13 @@ use utoipa::OpenApi;
 use crate::core::Core;
 use crate::error::{describe, Error, Result};
 
-pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(json!({"status": "ok"}))
+/// Alive, with the running version and the schema version of its database.
+pub async fn healthz(core: web::Data<Core>) -> HttpResponse {
+    HttpResponse::Ok().json(json!({
+        "status": "ok",
+        "version": env!("CARGO_PKG_VERSION"),
+        "schema_version": core.db.schema_version,
+    }))
 }
 
 /// Ready when the database answers, `tmp/` takes a file, and free space is above the floor.

@@ -56,6 +56,8 @@ impl Core {
         let keyring = LiveKeyring::open(&dir.join(SIGNING_KEYS)).context("loading signing-keys")?;
         let aksk_secret = signing_keys::load_or_create_secret(&dir.join(AKSK_SECRET))
             .context("loading aksk-secret")?;
+        let metrics = Metrics::default();
+        metrics.set_build_info(db.schema_version);
         Ok(Arc::new(Core {
             config,
             public_url,
@@ -63,7 +65,7 @@ impl Core {
             blobs,
             keyring,
             aksk_secret,
-            metrics: Metrics::default(),
+            metrics,
             open_blobs: downloads::OpenBlobs::default(),
         }))
     }

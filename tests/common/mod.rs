@@ -2,6 +2,8 @@
 //! that keep each test short. Tests talk HTTP to it like any client would.
 #![allow(dead_code)] // each test file uses a different subset
 
+pub mod binary;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,81 @@
+//! The real binary: `attache serve` on a free port, and one-shot commands.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_attache");
+
+pub struct Running {
+    pub child: Child,
+    pub base: String,
+    /// What it printed on stdout before it announced its URL (the keys it made).
+    pub stdout: Vec<String>,
+    /// Everything it has logged so far.
+    pub stderr: Arc<Mutex<String>>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `attache serve` on a free port and waits for it to say where it serves.
+pub fn serve(data_dir: &Path, extra: &[&str]) -> Running {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data_dir)
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = Arc::new(Mutex::new(String::new()));
+    let (url_tx, url_rx) = mpsc::channel();
+    let err = BufReader::new(child.stderr.take().unwrap());
+    let log = stderr.clone();
+    std::thread::spawn(move || {
+        for line in err.lines().map_while(Result::ok) {
+            if let Some(rest) = line.strip_prefix("attache is serving ") {
+                let _ = url_tx.send(rest.split(' ').next().unwrap().to_owned());
+            }
+            log.lock().unwrap().push_str(&(line + "\n"));
+        }
+    });
+    let base = url_rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the server announced its URL");
+    // Keys are printed before the announcement, so stdout holds them all by now.
+    let mut stdout = Vec::new();
+    let (line_tx, line_rx) = mpsc::channel();
+    let out = BufReader::new(child.stdout.take().unwrap());
+    std::thread::spawn(move || {
+        for line in out.lines().map_while(Result::ok) {
+            let _ = line_tx.send(line);
+        }
+    });
+    while let Ok(line) = line_rx.recv_timeout(Duration::from_millis(300)) {
+        stdout.push(line);
+    }
+    Running {
+        child,
+        base,
+        stdout,
+        stderr,
+    }
+}
+
+/// Runs a command of the binary to its end: success, stdout, stderr.
+pub fn attache(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(BIN).args(args).output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}

@@ -1,0 +1,531 @@
+//! Upgrades: the data directory attache 0.1.0 wrote (tests/fixtures/v0.1.0, made by that
+//! version with its make.sh) opens in this build with every file, key, signing key and pending
+//! upload intact; a database from a newer attache is refused untouched; a 0.1.0 backup
+//! restores. The fixture is always copied first: no test changes it.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use attache::auth::aksk;
+use attache::ids::Id;
+use attache::signing::{Disposition, Grant, Keyring, SigningKey};
+use attache::store::migrate;
+use common::binary::{attache, serve, Running};
+use hmac::{Hmac, Mac};
+use reqwest::Url;
+use rusqlite::Connection;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v0.1.0")
+}
+
+fn manifest() -> Value {
+    serde_json::from_slice(&fs::read(fixture().join("manifest.json")).unwrap()).unwrap()
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A fresh copy of the 0.1.0 data directory.
+fn old_data_dir() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    copy_tree(&fixture().join("data"), &data);
+    (dir, data)
+}
+
+/// Every file below `dir` with its bytes: what "unchanged" is checked against.
+fn contents(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut found = BTreeMap::new();
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            found.extend(contents(&path));
+        } else {
+            found.insert(path.clone(), fs::read(&path).unwrap());
+        }
+    }
+    found
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+async fn get(url: &str, key: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .get(url)
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn json_of(res: reqwest::Response) -> Value {
+    assert_eq!(res.status(), 200, "{}", res.url());
+    res.json().await.unwrap()
+}
+
+/// The signed URL of an attachment, as a client of the native API gets it.
+async fn signed_url(server: &Running, key: &str, ticket: &str, id: &str) -> String {
+    let path = format!("/v1/tickets/{ticket}/attachments/{id}/download");
+    json_of(get(&format!("{}{path}", server.base), key).await).await["signed_url"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn download(url: &str) -> Vec<u8> {
+    let res = reqwest::get(url).await.unwrap();
+    assert_eq!(res.status(), 200, "{url}");
+    res.bytes().await.unwrap().to_vec()
+}
+
+#[actix_web::test]
+async fn a_data_directory_written_by_0_1_0_serves_every_file_key_and_pending_upload() {
+    let (_dir, data) = old_data_dir();
+    let manifest = manifest();
+    let server = serve(&data, &[]);
+    let latest = migrate::latest();
+    let log = server.stderr.lock().unwrap().clone();
+    assert!(
+        log.contains(&format!("migrated schema 1 -> {latest}")),
+        "the log names the versions: {log}"
+    );
+    assert!(
+        server.stdout.is_empty(),
+        "no new admin key on an existing store"
+    );
+
+    let keys = manifest["keys"].as_object().unwrap();
+    for (who, key) in keys {
+        let me = get(&format!("{}/v1/me", server.base), key.as_str().unwrap()).await;
+        assert_eq!(me.status(), 200, "the {who} key of 0.1.0 still works");
+    }
+    let admin = keys["admin"].as_str().unwrap();
+    for attachment in manifest["attachments"].as_array().unwrap() {
+        let (ticket, id) = (
+            attachment["ticket"].as_str().unwrap(),
+            attachment["id"].as_str().unwrap(),
+        );
+        let bytes = download(&signed_url(&server, admin, ticket, id).await).await;
+        assert_eq!(hex_sha256(&bytes), attachment["sha256"], "attachment {id}");
+    }
+
+    check_aksk_pair(&server, &manifest).await;
+    check_the_rotated_out_signing_key(&server, &data, &manifest).await;
+    bind_the_pending_upload(&server, &manifest).await;
+
+    let health = json_of(
+        reqwest::get(format!("{}/healthz", server.base))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(health["schema_version"], latest);
+    assert_eq!(health["version"], env!("CARGO_PKG_VERSION"));
+    let metrics = reqwest::get(format!("{}/metrics", server.base))
+        .await
+        .unwrap();
+    let metrics = metrics.text().await.unwrap();
+    let info = format!(
+        "attache_build_info{{version=\"{}\",schema_version=\"{latest}\"}} 1",
+        env!("CARGO_PKG_VERSION")
+    );
+    assert!(metrics.contains(&info), "{info} in {metrics}");
+    drop(server);
+
+    let (ok, out, err) = attache(&[
+        "fsck",
+        "--verify-content",
+        "--data-dir",
+        data.to_str().unwrap(),
+    ]);
+    assert!(ok, "fsck after the upgrade: {out}{err}");
+    assert!(out.contains(" 0 problems"), "{out}");
+}
+
+/// The Huawei AK/SK pair made by 0.1.0 signs requests that this build accepts, and a wrong SK
+/// is still refused.
+async fn check_aksk_pair(server: &Running, manifest: &Value) {
+    let (ak, sk) = (
+        manifest["aksk"]["ak"].as_str().unwrap(),
+        manifest["aksk"]["sk"].as_str().unwrap(),
+    );
+    for (secret, expected) in [(sk, 200), ("WRONG-SECRET-KEY", 401)] {
+        let url = Url::parse(&format!(
+            "{}/v2/servicerequest/accessorys/limits",
+            server.base
+        ))
+        .unwrap();
+        let host = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap());
+        let date = time::OffsetDateTime::now_utc()
+            .format(time::macros::format_description!(
+                "[year][month][day]T[hour][minute][second]Z"
+            ))
+            .unwrap();
+        let auth = aksk::Authorization {
+            access_key: ak.to_owned(),
+            signed_headers: vec!["host".into(), "x-sdk-date".into()],
+            signature: String::new(),
+        };
+        let header = |name: &str| match name {
+            "host" => Some(host.clone()),
+            "x-sdk-date" => Some(date.clone()),
+            _ => None,
+        };
+        let request = aksk::Request {
+            method: "GET",
+            path: url.path(),
+            query: "",
+            header: &header,
+            body: None,
+        };
+        let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+        mac.update(aksk::string_to_sign(&request, &auth, &date).as_bytes());
+        let signature = hex::encode(mac.finalize().into_bytes());
+        let res = reqwest::Client::new()
+            .get(url.clone())
+            .header("Host", &host)
+            .header("X-Sdk-Date", &date)
+            .header(
+                "Authorization",
+                format!(
+                    "{} Access={ak}, SignedHeaders=host;x-sdk-date, Signature={signature}",
+                    aksk::ALGORITHM
+                ),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), expected, "AK/SK with {secret}");
+    }
+}
+
+/// 0.1.0 rotated its signing key once: a URL signed with the older key still verifies.
+async fn check_the_rotated_out_signing_key(server: &Running, data: &Path, manifest: &Value) {
+    let keys = fs::read_to_string(data.join("signing-keys")).unwrap();
+    let lines: Vec<&str> = keys.lines().collect();
+    assert_eq!(lines.len(), 2, "the fixture holds a rotated key");
+    let (kid, secret) = lines[0].split_once(' ').unwrap();
+    let mut bytes = [0u8; 32];
+    hex::decode_to_slice(secret, &mut bytes).unwrap();
+    let old = Keyring::new(vec![SigningKey {
+        kid: kid.to_owned(),
+        secret: bytes,
+    }])
+    .unwrap();
+
+    let attachment = &manifest["attachments"][0];
+    let (ticket, id) = (
+        attachment["ticket"].as_str().unwrap(),
+        attachment["id"].as_str().unwrap(),
+    );
+    let admin = manifest["keys"]["admin"].as_str().unwrap();
+    let mut url = Url::parse(&signed_url(server, admin, ticket, id).await).unwrap();
+    let query: BTreeMap<String, String> = url.query_pairs().into_owned().collect();
+    assert_ne!(query["kid"], kid, "new URLs are signed with the newest key");
+    let meta = json_of(
+        get(
+            &format!("{}/v1/tickets/{ticket}/attachments/{id}", server.base),
+            admin,
+        )
+        .await,
+    )
+    .await;
+    let grant = Grant {
+        attachment_id: Id::parse_uuid(id).unwrap(),
+        filename: meta["filename"].as_str().unwrap().to_owned(),
+        expires: query["exp"].parse().unwrap(),
+        disposition: Disposition::parse(&query["disp"]).unwrap(),
+    };
+    let (old_kid, signature) = old.sign(&grant);
+    url.query_pairs_mut()
+        .clear()
+        .append_pair("exp", &query["exp"])
+        .append_pair("disp", &query["disp"])
+        .append_pair("kid", &old_kid)
+        .append_pair("sig", &signature);
+    let bytes = download(url.as_str()).await;
+    assert_eq!(hex_sha256(&bytes), attachment["sha256"]);
+}
+
+/// The HostUp upload 0.1.0 left pending is bound by a reply, as it would have been then.
+async fn bind_the_pending_upload(server: &Running, manifest: &Value) {
+    let pending = &manifest["pending"];
+    let (satt, ticket) = (
+        pending["id"].as_str().unwrap(),
+        pending["ticket"].as_str().unwrap(),
+    );
+    let dana = manifest["keys"]["dana"].as_str().unwrap();
+    let detail_url = format!("{}/api/v2/support/tickets/{ticket}", server.base);
+    let before = json_of(get(&detail_url, dana).await).await;
+    let bound_before = before["attachments"].as_array().unwrap().len();
+    let res = reqwest::Client::new()
+        .post(format!("{detail_url}/messages"))
+        .bearer_auth(dana)
+        .json(&json!({"message": "carrying the upload left pending before the upgrade"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let after = json_of(get(&detail_url, dana).await).await;
+    let attachments = after["attachments"].as_array().unwrap();
+    assert_eq!(attachments.len(), bound_before + 1, "{after}");
+    let bound = attachments
+        .iter()
+        .find(|a| a["id"].as_str().unwrap()[5..] == satt[5..])
+        .expect("the pending upload is now the ticket's attachment");
+    // HostUp's download URL takes the caller's credential, as HostUp's does.
+    let res = get(bound["downloadUrl"].as_str().unwrap(), dana).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(hex_sha256(&res.bytes().await.unwrap()), pending["sha256"]);
+}
+
+/// Rows per table, to compare databases.
+fn row_counts(path: &Path) -> BTreeMap<String, i64> {
+    let conn = Connection::open(path).unwrap();
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name <> 'refinery_schema_history'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    tables
+        .into_iter()
+        .map(|t| {
+            let n = conn
+                .query_row(&format!("SELECT COUNT(*) FROM {t}"), [], |r| r.get(0))
+                .unwrap();
+            (t, n)
+        })
+        .collect()
+}
+
+#[test]
+fn a_copy_of_the_database_is_kept_before_the_first_migration() {
+    let (_dir, data) = old_data_dir();
+    let (ok, _, err) = attache(&["user", "list", "--data-dir", data.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let copy = data.join(format!("attache.db.before-v{}", migrate::latest()));
+    assert!(copy.is_file(), "a commands keeps the copy too: {err}");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        fs::metadata(&copy).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert_eq!(
+        migrate::stored_version(&copy).unwrap(),
+        migrate::Stored::Unrecorded
+    );
+    assert_eq!(
+        row_counts(&copy),
+        row_counts(&fixture().join("data/attache.db"))
+    );
+    assert_eq!(
+        migrate::stored_version(&data.join("attache.db")).unwrap(),
+        migrate::Stored::Version(migrate::latest())
+    );
+
+    // The next start has nothing to migrate and leaves the copy as it was.
+    let before = fs::read(&copy).unwrap();
+    let (ok, _, err) = attache(&["user", "list", "--data-dir", data.to_str().unwrap()]);
+    assert!(ok && !err.contains("migrated schema"), "{err}");
+    assert_eq!(fs::read(&copy).unwrap(), before);
+}
+
+#[test]
+fn a_database_from_a_newer_attache_is_refused_and_left_byte_for_byte_unchanged() {
+    let (_dir, data) = old_data_dir();
+    let data_arg = data.to_str().unwrap();
+    assert!(attache(&["user", "list", "--data-dir", data_arg]).0);
+    // What a later attache with one more migration leaves behind.
+    let newer = migrate::latest() + 1;
+    let conn = Connection::open(data.join("attache.db")).unwrap();
+    conn.execute(
+        "INSERT INTO refinery_schema_history (version, name, applied_on, checksum) \
+         VALUES (?1, 'from_the_future', '2030-01-01T00:00:00Z', '1')",
+        [newer],
+    )
+    .unwrap();
+    conn.close().unwrap();
+    let before = contents(&data);
+
+    for args in [
+        vec!["serve", "--listen", "127.0.0.1:0"],
+        vec!["user", "list"],
+        vec!["key", "create", "--user", "zoe"],
+        vec!["fsck"],
+        vec!["gc"],
+    ] {
+        let mut args = args.clone();
+        args.extend(["--data-dir", data_arg]);
+        let (ok, out, err) = attache(&args);
+        assert!(!ok, "{args:?} must fail: {out}");
+        assert!(
+            err.contains(&format!(
+                "holds schema version {newer}, written by a newer attache"
+            )),
+            "{args:?}: {err}"
+        );
+        assert_eq!(
+            contents(&data),
+            before,
+            "{args:?} changed the data directory"
+        );
+    }
+
+    // Nor is a backup of it restored.
+    let target = tempfile::tempdir().unwrap();
+    let (ok, _, err) = attache(&[
+        "restore",
+        data_arg,
+        "--data-dir",
+        target.path().to_str().unwrap(),
+    ]);
+    assert!(!ok && err.contains("written by a newer attache"), "{err}");
+    assert_eq!(contents(&data), before);
+}
+
+#[actix_web::test]
+async fn a_backup_taken_by_0_1_0_restores_and_serves() {
+    let dir = tempfile::tempdir().unwrap();
+    let backup = dir.path().join("backup");
+    copy_tree(&fixture().join("backup"), &backup);
+    let data = dir.path().join("restored");
+    let (ok, out, err) = attache(&[
+        "restore",
+        backup.to_str().unwrap(),
+        "--data-dir",
+        data.to_str().unwrap(),
+    ]);
+    assert!(ok, "{out}{err}");
+    assert_eq!(
+        migrate::stored_version(&data.join("attache.db")).unwrap(),
+        migrate::Stored::Version(migrate::latest())
+    );
+    let manifest = manifest();
+    let server = serve(&data, &[]);
+    let admin = manifest["keys"]["admin"].as_str().unwrap();
+    for attachment in manifest["attachments"].as_array().unwrap() {
+        let (ticket, id) = (
+            attachment["ticket"].as_str().unwrap(),
+            attachment["id"].as_str().unwrap(),
+        );
+        let bytes = download(&signed_url(&server, admin, ticket, id).await).await;
+        assert_eq!(hex_sha256(&bytes), attachment["sha256"]);
+    }
+    drop(server);
+    let (ok, out, err) = attache(&[
+        "fsck",
+        "--verify-content",
+        "--data-dir",
+        data.to_str().unwrap(),
+    ]);
+    assert!(ok && out.contains(" 0 problems"), "{out}{err}");
+}
+
+/// The schema of a database, comparable across ways of writing the same DDL: comments,
+/// `IF NOT EXISTS`, quotes, case and spacing removed.
+fn schema_of(conn: &Connection) -> BTreeMap<String, String> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL \
+             AND name NOT LIKE 'sqlite_%' AND name <> 'refinery_schema_history'",
+        )
+        .unwrap();
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)));
+    rows.unwrap()
+        .map(Result::unwrap)
+        .map(|(name, sql)| {
+            let text = sql
+                .to_lowercase()
+                .replace("if not exists", "")
+                .replace('"', "");
+            let mut flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            for mark in ["(", ")", ","] {
+                flat = flat
+                    .replace(&format!(" {mark}"), mark)
+                    .replace(&format!("{mark} "), mark);
+            }
+            (name, flat)
+        })
+        .collect()
+}
+
+fn schema_from_sql(sql: &str) -> BTreeMap<String, String> {
+    let conn = Connection::open_in_memory().unwrap();
+    conn.execute_batch(sql).unwrap();
+    schema_of(&conn)
+}
+
+#[test]
+fn migration_1_is_the_schema_0_1_0_wrote_and_schema_sql_is_the_latest() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let v1 = fs::read_to_string(root.join("migrations/V1__initial.sql")).unwrap();
+    let old = Connection::open(fixture().join("data/attache.db")).unwrap();
+    assert_eq!(schema_from_sql(&v1), schema_of(&old));
+    drop(old);
+
+    // A new data directory gets every migration; schema.sql must read the same.
+    let dir = tempfile::tempdir().unwrap();
+    assert!(attache(&["user", "list", "--data-dir", dir.path().to_str().unwrap()]).0);
+    let fresh = Connection::open(dir.path().join("attache.db")).unwrap();
+    let whole = fs::read_to_string(root.join("schema.sql")).unwrap();
+    assert_eq!(
+        schema_from_sql(&whole),
+        schema_of(&fresh),
+        "schema.sql differs from what the migrations build: update it with the new migration"
+    );
+}
+
+#[test]
+fn version_prints_the_version() {
+    let (ok, out, _) = attache(&["--version"]);
+    assert!(ok);
+    assert_eq!(out.trim(), format!("attache {}", env!("CARGO_PKG_VERSION")));
+}
+
+/// Migrations are never edited once released: each one's bytes are pinned here. A new one is
+/// added to the list; an old one changed fails this test (and refinery's checksum at start).
+#[test]
+fn released_migrations_are_never_edited() {
+    let pinned = [(
+        "V1__initial.sql",
+        "ce04a3b8de653bf8bc9ac4f86fcd9f63a55742e520b4fb2e79ccc2b92b4a9b89",
+    )];
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let mut found: Vec<String> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    found.sort_by_key(|name| name[1..name.find("__").unwrap()].parse::<u32>().unwrap());
+    assert_eq!(
+        found.len(),
+        migrate::latest() as usize,
+        "one file per version, no gaps"
+    );
+    for (name, sha) in pinned {
+        assert_eq!(
+            hex_sha256(&fs::read(dir.join(name)).unwrap()),
+            sha,
+            "{name} was edited"
+        );
+    }
+}
