@@ -1,9 +1,11 @@
 //! The domain error: one variant per thing a caller can get wrong (or we can), each with a
-//! stable `code`. This is the one place a code becomes an HTTP status; each dialect only
-//! chooses the body shape (see `api::problem`).
+//! stable [`ErrorCode`], which carries the HTTP status; each dialect only chooses the body
+//! shape (see `api::problem`).
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
+
+pub use crate::error_code::ErrorCode;
 
 /// A field-level validation error: a JSON pointer into the request, and what is wrong there.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,53 +63,31 @@ pub enum Error {
     Internal(#[source] anyhow::Error),
 }
 
-/// Every code a client may see, with its status, title and a short explanation
-/// (served at `<public-url>/errors/<code>`).
-pub const CODES: &[(&str, u16, &str, &str)] = &[
-    ("unauthorized", 401, "Authentication required", "The request carried no credential. Send an API key as `Authorization: Bearer <key>` (or `Token <key>`, or `X-Auth-Token: <key>`)."),
-    ("invalid_credentials", 401, "Invalid credentials", "The credential is unknown, revoked or malformed. Create a key with `attache key create`."),
-    ("insufficient_scope", 403, "Insufficient scope", "The API key is valid but lacks the scope this route needs. Create a key with that scope."),
-    ("forbidden", 403, "Forbidden", "The caller may see this resource but may not change it, for example a customer deleting a file someone else uploaded."),
-    ("not_found", 404, "Not found", "The resource does not exist, or the caller may not see it. attache answers both the same way."),
-    ("invalid_request", 400, "Validation failed", "The request body or parameters failed validation; `errors[]` points at each field."),
-    ("file_too_large", 400, "File too large", "The file is over the size limit; see GET /v1/attachment-restrictions."),
-    ("unsupported_file_type", 400, "Unsupported file type", "The type detected from the file's bytes is not on the allow-list; see GET /v1/attachment-restrictions."),
-    ("empty_file", 400, "Empty file", "The uploaded file has no content."),
-    ("missing_file", 400, "Missing file", "The multipart request has no part named `file`."),
-    ("too_many_attachments", 400, "Too many attachments", "The ticket already holds the maximum number of attachments."),
-    ("url_expired", 403, "URL expired", "The signed download URL is past its expiry. Ask the API for a new one."),
-    ("signature_invalid", 403, "Signature invalid", "Some part of the signed download URL was changed, or it was signed with a key this server does not have."),
-    ("rate_limited", 429, "Too many requests", "The per-key rate limit was reached; wait for `Retry-After` seconds."),
-    ("insufficient_storage", 507, "Insufficient storage", "The server's disk is full; nothing was stored. Try again later."),
-    ("method_not_allowed", 405, "Method not allowed", "The resource exists but does not answer this HTTP method."),
-    ("internal_error", 500, "Internal error", "Something failed inside the server. The request id identifies the log line."),
-];
-
 impl Error {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Error::Unauthenticated => "unauthorized",
-            Error::InvalidCredentials => "invalid_credentials",
-            Error::InsufficientScope(_) => "insufficient_scope",
-            Error::Forbidden(_) => "forbidden",
-            Error::NotFound(_) => "not_found",
-            Error::Invalid(_) => "invalid_request",
-            Error::FileTooLarge { .. } => "file_too_large",
-            Error::UnsupportedFileType { .. } => "unsupported_file_type",
-            Error::EmptyFile => "empty_file",
-            Error::MissingFile => "missing_file",
-            Error::TooManyAttachments { .. } => "too_many_attachments",
-            Error::UrlExpired => "url_expired",
-            Error::SignatureInvalid => "signature_invalid",
-            Error::RateLimited { .. } => "rate_limited",
-            Error::InsufficientStorage => "insufficient_storage",
-            Error::MethodNotAllowed => "method_not_allowed",
-            Error::Internal(_) => "internal_error",
+            Error::Unauthenticated => ErrorCode::Unauthorized,
+            Error::InvalidCredentials => ErrorCode::InvalidCredentials,
+            Error::InsufficientScope(_) => ErrorCode::InsufficientScope,
+            Error::Forbidden(_) => ErrorCode::Forbidden,
+            Error::NotFound(_) => ErrorCode::NotFound,
+            Error::Invalid(_) => ErrorCode::InvalidRequest,
+            Error::FileTooLarge { .. } => ErrorCode::FileTooLarge,
+            Error::UnsupportedFileType { .. } => ErrorCode::UnsupportedFileType,
+            Error::EmptyFile => ErrorCode::EmptyFile,
+            Error::MissingFile => ErrorCode::MissingFile,
+            Error::TooManyAttachments { .. } => ErrorCode::TooManyAttachments,
+            Error::UrlExpired => ErrorCode::UrlExpired,
+            Error::SignatureInvalid => ErrorCode::SignatureInvalid,
+            Error::RateLimited { .. } => ErrorCode::RateLimited,
+            Error::InsufficientStorage => ErrorCode::InsufficientStorage,
+            Error::MethodNotAllowed => ErrorCode::MethodNotAllowed,
+            Error::Internal(_) => ErrorCode::Internal,
         }
     }
 
     pub fn title(&self) -> &'static str {
-        describe(self.code()).map_or("Error", |(_, _, title, _)| *title)
+        self.code().title()
     }
 
     /// Field errors; upload errors point at `/file` as the vendors' documents do.
@@ -117,7 +97,11 @@ impl Error {
             Error::FileTooLarge { .. }
             | Error::UnsupportedFileType { .. }
             | Error::EmptyFile
-            | Error::MissingFile => vec![FieldError::new("/file", self.code(), self.to_string())],
+            | Error::MissingFile => vec![FieldError::new(
+                "/file",
+                self.code().as_str(),
+                self.to_string(),
+            )],
             _ => Vec::new(),
         }
     }
@@ -140,8 +124,15 @@ fn details(errors: &[FieldError]) -> String {
         .join(" ")
 }
 
-pub fn describe(code: &str) -> Option<&'static (&'static str, u16, &'static str, &'static str)> {
-    CODES.iter().find(|(c, ..)| *c == code)
+/// The explanation page's lookup: code, status, title and text (see [`ErrorCode`]).
+pub fn describe(code: &str) -> Option<(&'static str, u16, &'static str, &'static str)> {
+    let code = ErrorCode::parse(code)?;
+    Some((
+        code.as_str(),
+        code.status().as_u16(),
+        code.title(),
+        code.explanation(),
+    ))
 }
 
 impl From<std::io::Error> for Error {
@@ -179,8 +170,7 @@ impl From<anyhow::Error> for Error {
 
 impl ResponseError for Error {
     fn status_code(&self) -> StatusCode {
-        let status = describe(self.code()).map_or(500, |(_, status, ..)| *status);
-        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        self.code().status()
     }
 
     /// The bare status: the dialect's render middleware (`api::problem`) writes the body,

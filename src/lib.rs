@@ -9,6 +9,7 @@ pub mod config;
 pub mod core;
 pub mod demo;
 pub mod error;
+pub mod error_code;
 pub mod ids;
 pub mod maintenance;
 pub mod metrics;

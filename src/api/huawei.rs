@@ -16,7 +16,7 @@ use crate::api::problem::{ErrorInfo, ErrorShape};
 use crate::auth::huawei_caller;
 use crate::core::model::{Message, Status, Ticket};
 use crate::core::{attachments, messages, tickets, uploads, Caller, Core};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::ids::Id;
 use crate::upload::{self, stage_bytes};
 
@@ -51,42 +51,34 @@ impl FromRequest for OsmCaller {
 }
 
 /// `error_code` and the Chinese message per code; the English message is attache's own.
-const CODES: &[(&str, &str, &str)] = &[
-    (
-        "unauthorized",
-        "APIGW.0301",
-        "IAM认证信息错误：请求未携带凭证。",
-    ),
-    (
-        "invalid_credentials",
-        "APIGW.0301",
-        "IAM认证信息错误：凭证或签名无效。",
-    ),
-    ("insufficient_scope", "APIGW.0302", "IAM用户无权访问该API。"),
-    ("forbidden", "OSM.0403", "您无权操作该资源。"),
-    ("not_found", "OSM.0404", "资源不存在或不可见。"),
-    ("invalid_request", "OSM.0400", "请求参数错误。"),
-    ("file_too_large", "OSM.0411", "附件大小超过限制。"),
-    ("unsupported_file_type", "OSM.0412", "不支持的附件类型。"),
-    ("empty_file", "OSM.0413", "附件内容为空。"),
-    ("missing_file", "OSM.0414", "未上传附件。"),
-    ("too_many_attachments", "OSM.0415", "附件数量超过限制。"),
-    ("rate_limited", "APIGW.0308", "请求超过流控阈值。"),
-    ("insufficient_storage", "OSM.0507", "存储空间不足。"),
-    ("method_not_allowed", "OSM.0405", "不支持该请求方法。"),
-    ("internal_error", "OSM.0500", "系统内部错误。"),
-];
+/// Gateway failures take the API gateway's codes, the rest OSM codes numbered by status.
+fn osm_error(code: ErrorCode) -> (&'static str, &'static str) {
+    match code {
+        ErrorCode::Unauthorized => ("APIGW.0301", "IAM认证信息错误：请求未携带凭证。"),
+        ErrorCode::InvalidCredentials => ("APIGW.0301", "IAM认证信息错误：凭证或签名无效。"),
+        ErrorCode::InsufficientScope => ("APIGW.0302", "IAM用户无权访问该API。"),
+        ErrorCode::Forbidden => ("OSM.0403", "您无权操作该资源。"),
+        ErrorCode::NotFound => ("OSM.0404", "资源不存在或不可见。"),
+        ErrorCode::InvalidRequest => ("OSM.0400", "请求参数错误。"),
+        ErrorCode::FileTooLarge => ("OSM.0411", "附件大小超过限制。"),
+        ErrorCode::UnsupportedFileType => ("OSM.0412", "不支持的附件类型。"),
+        ErrorCode::EmptyFile => ("OSM.0413", "附件内容为空。"),
+        ErrorCode::MissingFile => ("OSM.0414", "未上传附件。"),
+        ErrorCode::TooManyAttachments => ("OSM.0415", "附件数量超过限制。"),
+        ErrorCode::UrlExpired => ("OSM.0416", "附件访问链接已过期，请重新获取。"),
+        ErrorCode::SignatureInvalid => ("OSM.0417", "附件访问链接签名无效。"),
+        ErrorCode::RateLimited => ("APIGW.0308", "请求超过流控阈值。"),
+        ErrorCode::InsufficientStorage => ("OSM.0507", "存储空间不足。"),
+        ErrorCode::MethodNotAllowed => ("OSM.0405", "不支持该请求方法。"),
+        ErrorCode::Internal => ("OSM.0500", "系统内部错误。"),
+    }
+}
 
 pub struct HuaweiShape;
 
 impl ErrorShape for HuaweiShape {
     fn body(info: &ErrorInfo, req: &HttpRequest) -> (&'static str, String) {
-        let (code, chinese) = CODES
-            .iter()
-            .find(|(c, ..)| *c == info.code)
-            .map_or(("OSM.0500", "系统内部错误。"), |(_, code, zh)| {
-                (*code, *zh)
-            });
+        let (code, chinese) = osm_error(info.code);
         let english = req
             .headers()
             .get("x-language")

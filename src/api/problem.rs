@@ -12,7 +12,7 @@ use serde_json::json;
 
 use crate::core::model::now;
 use crate::core::Core;
-use crate::error::{describe, Error, FieldError};
+use crate::error::{Error, ErrorCode, FieldError};
 
 /// The request id, set by the logging middleware for everything inside it.
 #[derive(Clone)]
@@ -21,7 +21,7 @@ pub struct RequestId(pub String);
 /// What an error response says, whatever its shape.
 pub struct ErrorInfo {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub title: &'static str,
     pub detail: String,
     pub errors: Vec<FieldError>,
@@ -84,20 +84,19 @@ pub fn error_info(res: &ServiceResponse<impl MessageBody>) -> Option<ErrorInfo> 
         return None;
     }
     let code = match status.as_u16() {
-        401 => "unauthorized",
-        403 => "forbidden",
-        404 => "not_found",
-        405 => "method_not_allowed",
-        413 => "file_too_large",
-        429 => "rate_limited",
-        400..=499 => "invalid_request",
-        _ => "internal_error",
+        401 => ErrorCode::Unauthorized,
+        403 => ErrorCode::Forbidden,
+        404 => ErrorCode::NotFound,
+        405 => ErrorCode::MethodNotAllowed,
+        413 => ErrorCode::FileTooLarge,
+        429 => ErrorCode::RateLimited,
+        400..=499 => ErrorCode::InvalidRequest,
+        _ => ErrorCode::Internal,
     };
-    let (_, _, title, _) = describe(code)?;
     Some(ErrorInfo {
         status,
         code,
-        title,
+        title: code.title(),
         detail: status.canonical_reason().unwrap_or("Error").to_owned(),
         errors: Vec::new(),
     })
@@ -138,7 +137,7 @@ pub fn problem_json(
         "title": info.title,
         "status": info.status.as_u16(),
         "detail": info.detail,
-        "code": info.code,
+        "code": info.code.as_str(),
         "instance": instance,
         "requestId": request_id,
         "timestamp": now(),

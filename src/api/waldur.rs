@@ -15,7 +15,7 @@ use serde_json::{json, Map, Value};
 use crate::api::problem::{ErrorInfo, ErrorShape};
 use crate::core::model::{Attachment, Scope, Ticket};
 use crate::core::{attachments, messages, tickets, Caller, Core};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::ids::Id;
 use crate::upload;
 
@@ -48,16 +48,7 @@ pub struct Drf;
 impl ErrorShape for Drf {
     fn body(info: &ErrorInfo, req: &HttpRequest) -> (&'static str, String) {
         let body = if info.errors.is_empty() {
-            let detail = match (info.status.as_u16(), info.code) {
-                (401, "unauthorized") => "Authentication credentials were not provided.".to_owned(),
-                (401, _) => "Invalid token.".to_owned(),
-                (403, "insufficient_scope" | "forbidden") => {
-                    "You do not have permission to perform this action.".to_owned()
-                }
-                (404, _) => "Not found.".to_owned(),
-                (405, _) => format!("Method \"{}\" not allowed.", req.method()),
-                _ => info.detail.clone(),
-            };
+            let detail = drf_detail(info, req);
             json!({ "detail": detail })
         } else {
             let mut fields: Map<String, Value> = Map::new();
@@ -81,6 +72,29 @@ impl ErrorShape for Drf {
             Value::Object(fields)
         };
         ("application/json", body.to_string())
+    }
+}
+
+/// The `detail` Django REST framework writes for each code; the rest keep attache's words.
+fn drf_detail(info: &ErrorInfo, req: &HttpRequest) -> String {
+    let permission = "You do not have permission to perform this action.";
+    match info.code {
+        ErrorCode::Unauthorized => "Authentication credentials were not provided.".to_owned(),
+        ErrorCode::InvalidCredentials => "Invalid token.".to_owned(),
+        ErrorCode::InsufficientScope | ErrorCode::Forbidden => permission.to_owned(),
+        ErrorCode::NotFound => "Not found.".to_owned(),
+        ErrorCode::MethodNotAllowed => format!("Method \"{}\" not allowed.", req.method()),
+        ErrorCode::InvalidRequest
+        | ErrorCode::FileTooLarge
+        | ErrorCode::UnsupportedFileType
+        | ErrorCode::EmptyFile
+        | ErrorCode::MissingFile
+        | ErrorCode::TooManyAttachments
+        | ErrorCode::UrlExpired
+        | ErrorCode::SignatureInvalid
+        | ErrorCode::RateLimited
+        | ErrorCode::InsufficientStorage
+        | ErrorCode::Internal => info.detail.clone(),
     }
 }
 

@@ -7,22 +7,13 @@ import { size, typeList, plural } from '../format.js';
 
 const PARALLEL = 2;
 
-/** A sentence for a refusal: the kind of problem first, then what the server said. */
-function explain(err, limits) {
-  const max = limits ? size(limits.max_file_size_bytes) : null;
-  switch (err.code) {
-    case 'file_too_large':
-      return [max ? `Too large: the limit is ${max} per file.` : 'Too large.', err.detail];
-    case 'unsupported_file_type':
-      return ['This type of file is not accepted.', err.detail
-        || (limits && `Accepted: ${typeList(limits.allowed_content_types)}.`)];
-    case 'empty_file':
-      return ['The file is empty.', err.detail];
-    case 'too_many_attachments':
-      return ['This ticket has as many files as it may have.', err.detail];
-    default:
-      return [err.title && err.title !== err.detail ? `${err.title}.` : 'The upload failed.', err.detail || err.message];
-  }
+/**
+ * A sentence for a refusal: its title first, then its detail. The server's problem document
+ * says both for its own refusals, so no error code is interpreted here.
+ */
+function explain(err) {
+  const lead = err.title && err.title !== err.detail ? `${err.title}.` : 'The upload failed.';
+  return [lead, err.detail || err.message];
 }
 
 /**
@@ -68,7 +59,7 @@ export function uploader(opts) {
   }
 
   function fail(view, err) {
-    const [lead, detail] = explain(err, limits);
+    const [lead, detail] = explain(err);
     view.item.dataset.state = 'error';
     view.bar.remove();
     view.status.replaceWith(h('p', { class: 'upload-error', role: 'alert' },
@@ -78,15 +69,16 @@ export function uploader(opts) {
     view.close.onclick = () => view.item.remove();
   }
 
-  /** Refusals the page can tell before sending anything. */
+  /** Refusals the page can tell before sending anything, in the page's own words. */
   function precheck(file) {
     if (!limits) return null;
-    if (file.size > limits.max_file_size_bytes) {
-      return { code: 'file_too_large', detail: `“${file.name}” is ${size(file.size)}.` };
+    const max = limits.max_file_size_bytes;
+    if (file.size > max) {
+      return { title: `Too large: the limit is ${size(max)} per file`, detail: `“${file.name}” is ${size(file.size)}.` };
     }
-    if (file.size === 0) return { code: 'empty_file', detail: `“${file.name}” has no content.` };
+    if (file.size === 0) return { title: 'The file is empty', detail: `“${file.name}” has no content.` };
     if (opts.count() + running >= limits.max_attachments_per_ticket) {
-      return { code: 'too_many_attachments', detail: `The limit is ${plural(limits.max_attachments_per_ticket, 'file')} per ticket.` };
+      return { title: 'This ticket has as many files as it may have', detail: `The limit is ${plural(limits.max_attachments_per_ticket, 'file')} per ticket.` };
     }
     return null;
   }

@@ -1,0 +1,144 @@
+//! Every error code a client may see, declared once: its stable string, its HTTP status, its
+//! title and the explanation served at `<public-url>/errors/<code>`. Each dialect maps a code
+//! to its own shape with a `match` over [`ErrorCode`] and no catch-all arm, so a new code does
+//! not compile until every dialect says how to answer it.
+
+use actix_web::http::StatusCode;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    Unauthorized,
+    InvalidCredentials,
+    InsufficientScope,
+    Forbidden,
+    NotFound,
+    InvalidRequest,
+    FileTooLarge,
+    UnsupportedFileType,
+    EmptyFile,
+    MissingFile,
+    TooManyAttachments,
+    UrlExpired,
+    SignatureInvalid,
+    RateLimited,
+    InsufficientStorage,
+    MethodNotAllowed,
+    /// Keep it last: the check below counts the codes up to it.
+    Internal,
+}
+
+/// What a code says in every dialect that does not bring its own words.
+struct Description {
+    code: &'static str,
+    status: u16,
+    title: &'static str,
+    explanation: &'static str,
+}
+
+impl ErrorCode {
+    /// Every code, in declaration order (checked when the crate compiles).
+    pub const ALL: &'static [ErrorCode] = &[
+        ErrorCode::Unauthorized,
+        ErrorCode::InvalidCredentials,
+        ErrorCode::InsufficientScope,
+        ErrorCode::Forbidden,
+        ErrorCode::NotFound,
+        ErrorCode::InvalidRequest,
+        ErrorCode::FileTooLarge,
+        ErrorCode::UnsupportedFileType,
+        ErrorCode::EmptyFile,
+        ErrorCode::MissingFile,
+        ErrorCode::TooManyAttachments,
+        ErrorCode::UrlExpired,
+        ErrorCode::SignatureInvalid,
+        ErrorCode::RateLimited,
+        ErrorCode::InsufficientStorage,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::Internal,
+    ];
+
+    #[rustfmt::skip]
+    const fn describe(self) -> Description {
+        let (code, status, title, explanation) = match self {
+            ErrorCode::Unauthorized => ("unauthorized", 401, "Authentication required", "The request carried no credential. Send an API key as `Authorization: Bearer <key>` (or `Token <key>`, or `X-Auth-Token: <key>`)."),
+            ErrorCode::InvalidCredentials => ("invalid_credentials", 401, "Invalid credentials", "The credential is unknown, revoked or malformed. Create a key with `attache key create`."),
+            ErrorCode::InsufficientScope => ("insufficient_scope", 403, "Insufficient scope", "The API key is valid but lacks the scope this route needs. Create a key with that scope."),
+            ErrorCode::Forbidden => ("forbidden", 403, "Forbidden", "The caller may see this resource but may not change it, for example a customer deleting a file someone else uploaded."),
+            ErrorCode::NotFound => ("not_found", 404, "Not found", "The resource does not exist, or the caller may not see it. attache answers both the same way."),
+            ErrorCode::InvalidRequest => ("invalid_request", 400, "Validation failed", "The request body or parameters failed validation; `errors[]` points at each field."),
+            ErrorCode::FileTooLarge => ("file_too_large", 400, "File too large", "The file is over the size limit; see GET /v1/attachment-restrictions."),
+            ErrorCode::UnsupportedFileType => ("unsupported_file_type", 400, "Unsupported file type", "The type detected from the file's bytes is not on the allow-list; see GET /v1/attachment-restrictions."),
+            ErrorCode::EmptyFile => ("empty_file", 400, "Empty file", "The uploaded file has no content."),
+            ErrorCode::MissingFile => ("missing_file", 400, "Missing file", "The multipart request has no part named `file`."),
+            ErrorCode::TooManyAttachments => ("too_many_attachments", 400, "Too many attachments", "The ticket already holds the maximum number of attachments."),
+            ErrorCode::UrlExpired => ("url_expired", 403, "URL expired", "The signed download URL is past its expiry. Ask the API for a new one."),
+            ErrorCode::SignatureInvalid => ("signature_invalid", 403, "Signature invalid", "Some part of the signed download URL was changed, or it was signed with a key this server does not have."),
+            ErrorCode::RateLimited => ("rate_limited", 429, "Too many requests", "The per-key rate limit was reached; wait for `Retry-After` seconds."),
+            ErrorCode::InsufficientStorage => ("insufficient_storage", 507, "Insufficient storage", "The server's disk is full; nothing was stored. Try again later."),
+            ErrorCode::MethodNotAllowed => ("method_not_allowed", 405, "Method not allowed", "The resource exists but does not answer this HTTP method."),
+            ErrorCode::Internal => ("internal_error", 500, "Internal error", "Something failed inside the server. The request id identifies the log line."),
+        };
+        Description {
+            code,
+            status,
+            title,
+            explanation,
+        }
+    }
+
+    /// The stable spelling clients match on, such as `empty_file`.
+    pub const fn as_str(self) -> &'static str {
+        self.describe().code
+    }
+
+    pub fn status(self) -> StatusCode {
+        StatusCode::from_u16(self.describe().status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    pub const fn title(self) -> &'static str {
+        self.describe().title
+    }
+
+    /// The text of the code's page, `<public-url>/errors/<code>`.
+    pub const fn explanation(self) -> &'static str {
+        self.describe().explanation
+    }
+
+    pub fn parse(text: &str) -> Option<ErrorCode> {
+        ErrorCode::ALL.iter().copied().find(|c| c.as_str() == text)
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+// `ALL` holds each code once, in declaration order, up to the last one.
+const _: () = {
+    let all = ErrorCode::ALL;
+    assert!(all.len() == ErrorCode::Internal as usize + 1);
+    let mut i = 0;
+    while i < all.len() {
+        assert!(all[i] as usize == i);
+        i += 1;
+    }
+};
+
+#[cfg(test)]
+mod tests {
+    use super::ErrorCode;
+
+    #[test]
+    fn every_code_has_a_distinct_spelling_a_status_and_a_page() {
+        let mut seen = std::collections::HashSet::new();
+        for &code in ErrorCode::ALL {
+            assert!(seen.insert(code.as_str()), "{code} twice");
+            assert_eq!(ErrorCode::parse(code.as_str()), Some(code));
+            assert!(code.status().is_client_error() || code.status().is_server_error());
+            assert!(!code.title().is_empty() && !code.explanation().is_empty());
+        }
+        assert_eq!(ErrorCode::parse("not_a_code"), None);
+    }
+}
