@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{Config, LogFormat, DEFAULT_MAX_UPLOAD_BYTES};
+use crate::config::{defaults, Config, LogFormat};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -80,26 +80,26 @@ pub struct ServeArgs {
     #[arg(long, env = "ATTACHE_PUBLIC_URL")]
     pub public_url: Option<String>,
     /// Largest accepted file, in bytes.
-    #[arg(long, env = "ATTACHE_MAX_UPLOAD_BYTES", default_value_t = DEFAULT_MAX_UPLOAD_BYTES)]
+    #[arg(long, env = "ATTACHE_MAX_UPLOAD_BYTES", default_value_t = defaults::MAX_UPLOAD_BYTES)]
     pub max_upload_bytes: u64,
     /// Most attachments one ticket may hold.
-    #[arg(long, env = "ATTACHE_MAX_ATTACHMENTS", default_value_t = 100)]
+    #[arg(long, env = "ATTACHE_MAX_ATTACHMENTS", default_value_t = defaults::MAX_ATTACHMENTS)]
     pub max_attachments: u64,
     /// Validity of signed download URLs, in seconds (at most 7 days).
-    #[arg(long, env = "ATTACHE_URL_TTL", default_value_t = 3600)]
+    #[arg(long, env = "ATTACHE_URL_TTL", default_value_t = defaults::URL_TTL_SECONDS)]
     pub url_ttl: u64,
     /// How long an upload that no message carries yet is kept, in seconds.
-    #[arg(long, env = "ATTACHE_PENDING_TTL", default_value_t = 24 * 3600)]
+    #[arg(long, env = "ATTACHE_PENDING_TTL", default_value_t = defaults::PENDING_TTL_SECONDS)]
     pub pending_ttl: u64,
     /// Requests per minute per API key (per client address without one); 0 turns limits off.
-    #[arg(long, env = "ATTACHE_RATE_LIMIT", default_value_t = 1200)]
+    #[arg(long, env = "ATTACHE_RATE_LIMIT", default_value_t = defaults::RATE_LIMIT_PER_MINUTE)]
     pub rate_limit: u32,
     /// `/readyz` reports not ready when the data directory has less free space, in bytes.
-    #[arg(long, env = "ATTACHE_MIN_FREE_BYTES", default_value_t = 64 * 1024 * 1024)]
+    #[arg(long, env = "ATTACHE_MIN_FREE_BYTES", default_value_t = defaults::MIN_FREE_BYTES)]
     pub min_free_bytes: u64,
     /// On SIGTERM or Ctrl-C, how long uploads in flight may take to finish, in seconds. A
     /// second signal stops at once.
-    #[arg(long, env = "ATTACHE_SHUTDOWN_TIMEOUT", default_value_t = 30)]
+    #[arg(long, env = "ATTACHE_SHUTDOWN_TIMEOUT", default_value_t = defaults::SHUTDOWN_TIMEOUT_SECONDS)]
     pub shutdown_timeout: u64,
     /// PEM certificate chain: serve HTTPS with it (needs --tls-key).
     #[arg(long, env = "ATTACHE_TLS_CERT", requires = "tls_key")]

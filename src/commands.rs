@@ -127,7 +127,7 @@ fn parse_role(role: &str) -> anyhow::Result<Role> {
 fn open_db(data_dir: &Path) -> anyhow::Result<Db> {
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("creating {}", data_dir.display()))?;
-    Db::open(&data_dir.join("attache.db"))
+    Db::open(&data_dir.join(crate::store::db::DATABASE_FILE))
 }
 
 fn print_key(key: &NewKey) {

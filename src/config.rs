@@ -6,7 +6,16 @@ use std::time::Duration;
 
 use anyhow::{bail, Result};
 
-pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 30 * 1024 * 1024;
+/// Every default, written once: `Config::new` and clap's `default_value_t` both read these.
+pub mod defaults {
+    pub const MAX_UPLOAD_BYTES: u64 = 30 * 1024 * 1024;
+    pub const MAX_ATTACHMENTS: u64 = 100;
+    pub const URL_TTL_SECONDS: u64 = 3600;
+    pub const PENDING_TTL_SECONDS: u64 = 24 * 3600;
+    pub const RATE_LIMIT_PER_MINUTE: u32 = 1200;
+    pub const MIN_FREE_BYTES: u64 = 64 * 1024 * 1024;
+    pub const SHUTDOWN_TIMEOUT_SECONDS: u64 = 30;
+}
 pub const MAX_URL_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -49,14 +58,14 @@ impl Config {
         Config {
             data_dir,
             public_url: None,
-            max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
-            max_attachments_per_ticket: 100,
-            url_ttl: Duration::from_secs(3600),
-            pending_ttl: Duration::from_secs(24 * 3600),
-            rate_limit_per_minute: 1200,
-            min_free_bytes: 64 * 1024 * 1024,
+            max_upload_bytes: defaults::MAX_UPLOAD_BYTES,
+            max_attachments_per_ticket: defaults::MAX_ATTACHMENTS,
+            url_ttl: Duration::from_secs(defaults::URL_TTL_SECONDS),
+            pending_ttl: Duration::from_secs(defaults::PENDING_TTL_SECONDS),
+            rate_limit_per_minute: defaults::RATE_LIMIT_PER_MINUTE,
+            min_free_bytes: defaults::MIN_FREE_BYTES,
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
-            shutdown_timeout: Duration::from_secs(30),
+            shutdown_timeout: Duration::from_secs(defaults::SHUTDOWN_TIMEOUT_SECONDS),
             tls: None,
         }
     }

@@ -13,7 +13,7 @@ use futures_util::future::LocalBoxFuture;
 
 use crate::core::{sessions, users, Caller, Core};
 use crate::error::{Error, Result};
-use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
 /// The presented secret, if any. An `Authorization` scheme attache does not know is ignored
 /// when `X-Auth-Token` is present (Huawei's SDK signs requests that also carry a token).
@@ -128,13 +128,7 @@ fn check_csrf_token(req: &HttpRequest, expected: &str) -> Result<()> {
         .get(CSRF_HEADER)
         .map(|v| v.as_bytes())
         .unwrap_or_default();
-    // Constant-time: compare the hashes of both, byte for byte, without an early exit.
-    let (a, b) = (Sha256::digest(given), Sha256::digest(expected.as_bytes()));
-    if a.iter()
-        .zip(b.iter())
-        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-        != 0
-    {
+    if !bool::from(given.ct_eq(expected.as_bytes())) {
         return Err(Error::Forbidden(
             "Requests made with the session cookie need its X-CSRF-Token.",
         ));

@@ -51,7 +51,7 @@ impl Core {
     pub fn open(config: Config, public_url: String) -> anyhow::Result<Arc<Core>> {
         let dir = &config.data_dir;
         fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        let db = Db::open(&dir.join("attache.db"))?;
+        let db = Db::open(&dir.join(crate::store::db::DATABASE_FILE))?;
         let blobs = Blobs::open(dir).context("preparing blobs/ and tmp/")?;
         let keyring = LiveKeyring::open(&dir.join(SIGNING_KEYS)).context("loading signing-keys")?;
         let aksk_secret = signing_keys::load_or_create_secret(&dir.join(AKSK_SECRET))

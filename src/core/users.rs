@@ -28,12 +28,11 @@ pub(crate) fn hash(secret: &str) -> [u8; 32] {
 }
 
 pub(crate) fn generate_secret() -> String {
-    const ALPHABET: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
     let mut bytes = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut bytes);
     let body: String = bytes
         .iter()
-        .map(|b| ALPHABET[(b & 31) as usize] as char)
+        .map(|b| crate::ids::CROCKFORD[(b & 31) as usize] as char)
         .collect();
     format!("{KEY_PREFIX}{body}")
 }

@@ -22,7 +22,7 @@ use crate::store::sql::attachments::blob_row_exists;
 use crate::store::sql::maintenance::{self as sql, StoredBlob};
 use crate::store::{Blobs, Db, Sha256};
 
-const DATABASE: &str = "attache.db";
+use crate::store::db::DATABASE_FILE as DATABASE;
 /// What a backup or restore writes the database to before it is complete.
 const PARTIAL_DATABASE: &str = "attache.db.partial";
 const KEY_FILES: [&str; 2] = [SIGNING_KEYS, AKSK_SECRET];

@@ -12,6 +12,9 @@ use tokio::sync::Semaphore;
 use crate::error::{Error, Result};
 use crate::store::migrate;
 
+/// The database's file name in the data directory.
+pub const DATABASE_FILE: &str = "attache.db";
+
 /// How many blocking jobs may run at once; more wait (asynchronously) for a permit.
 const BLOCKING_PERMITS: usize = 32;
 const POOL_SIZE: u32 = 8;
