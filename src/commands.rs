@@ -6,6 +6,7 @@ use std::path::Path;
 use anyhow::{anyhow, Context};
 
 use crate::cli::{Command, KeyCommand, SecretCommand, ServeArgs, UserCommand};
+use crate::core::access_keys;
 use crate::core::model::{Role, Scopes};
 use crate::core::users::{self, NewKey};
 use crate::core::AKSK_SECRET;
@@ -19,30 +20,51 @@ use crate::{demo, startup};
 pub fn run(data_dir: &Path, command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve(args) => serve(data_dir, args),
-        Command::User(UserCommand::Add { name, role }) => {
-            let user = users::add_user(&open_db(data_dir)?, &name, parse_role(&role)?)?;
+        Command::User(command) => user(data_dir, command),
+        Command::Key(command) => key(data_dir, command),
+        Command::Fsck { verify_content } => fsck(data_dir, verify_content),
+        Command::Gc => print(maintenance::gc(data_dir)?),
+        Command::Backup { dir } => print(maintenance::backup(data_dir, &dir)?),
+        Command::Restore { dir } => print(maintenance::restore(&dir, data_dir)?),
+        Command::Secret(SecretCommand::Rotate) => {
+            let kid = signing_keys::rotate(&data_dir.join(SIGNING_KEYS))?;
+            print(kid)
+        }
+    }
+}
+
+/// Prints a command's one-line answer on stdout.
+fn print(answer: impl std::fmt::Display) -> anyhow::Result<()> {
+    println!("{answer}");
+    Ok(())
+}
+
+fn user(data_dir: &Path, command: UserCommand) -> anyhow::Result<()> {
+    let db = open_db(data_dir)?;
+    match command {
+        UserCommand::Add { name, role } => {
+            let user = users::add_user(&db, &name, parse_role(&role)?)?;
             println!("{}\t{}\t{}", user.id, user.name, user.role.as_str());
-            Ok(())
         }
-        Command::User(UserCommand::List) => {
-            for user in users::list_users(&open_db(data_dir)?)? {
-                println!(
-                    "{}\t{}\t{}\t{}",
-                    user.id,
-                    user.name,
-                    user.role.as_str(),
-                    user.created_at
-                );
+        UserCommand::List => {
+            for user in users::list_users(&db)? {
+                let (id, name, role) = (user.id, user.name, user.role.as_str());
+                println!("{id}\t{name}\t{role}\t{}", user.created_at);
             }
-            Ok(())
         }
-        Command::Key(KeyCommand::Create {
+    }
+    Ok(())
+}
+
+fn key(data_dir: &Path, command: KeyCommand) -> anyhow::Result<()> {
+    match command {
+        KeyCommand::Create {
             user,
             role,
             scopes,
             label,
             aksk,
-        }) => {
+        } => {
             let scopes = if scopes.is_empty() {
                 None
             } else {
@@ -54,60 +76,17 @@ pub fn run(data_dir: &Path, command: Command) -> anyhow::Result<()> {
             let (db, role) = (open_db(data_dir)?, parse_role(&role)?);
             if aksk {
                 let secret = load_or_create_secret(&data_dir.join(AKSK_SECRET))?;
-                let pair = users::create_access_key(&db, &secret, &user, role, scopes, &label)?;
+                let pair =
+                    access_keys::create_access_key(&db, &secret, &user, role, scopes, &label)?;
                 println!("{} {}", pair.access_key, pair.secret_key);
             } else {
-                println!(
-                    "{}",
-                    users::create_key(&db, &user, role, scopes, &label)?.secret
-                );
+                let key = users::create_key(&db, &user, role, scopes, &label)?;
+                println!("{}", key.secret);
             }
             Ok(())
         }
-        Command::Fsck { verify_content } => {
-            let report = maintenance::fsck(data_dir, verify_content)?;
-            println!("{report}");
-            if report.is_clean() {
-                Ok(())
-            } else {
-                Err(anyhow!("the store has problems (see above)"))
-            }
-        }
-        Command::Gc => {
-            println!("{}", maintenance::gc(data_dir)?);
-            Ok(())
-        }
-        Command::Backup { dir } => {
-            println!("{}", maintenance::backup(data_dir, &dir)?);
-            Ok(())
-        }
-        Command::Restore { dir } => {
-            println!("{}", maintenance::restore(&dir, data_dir)?);
-            Ok(())
-        }
-        Command::Secret(SecretCommand::Rotate) => {
-            let kid = signing_keys::rotate(&data_dir.join(SIGNING_KEYS))?;
-            println!("{kid}");
-            Ok(())
-        }
-        Command::Key(KeyCommand::List { user }) => {
-            for key in users::list_keys(&open_db(data_dir)?, user.as_deref())? {
-                let state = key
-                    .revoked_at
-                    .map_or("active".to_owned(), |at| format!("revoked {at}"));
-                println!(
-                    "{}\t{}…\t{}\t{}\t{}\t{}",
-                    key.id,
-                    key.prefix,
-                    key.user_name,
-                    key.scopes.to_db().replace(' ', ","),
-                    key.created_at,
-                    state
-                );
-            }
-            Ok(())
-        }
-        Command::Key(KeyCommand::Revoke { key }) => {
+        KeyCommand::List { user } => list_keys(data_dir, user.as_deref()),
+        KeyCommand::Revoke { key } => {
             let prefix = key.trim_end_matches('…');
             match users::revoke_key(&open_db(data_dir)?, prefix)? {
                 0 => Err(anyhow!("no active key matches {key}")),
@@ -117,6 +96,34 @@ pub fn run(data_dir: &Path, command: Command) -> anyhow::Result<()> {
                 }
             }
         }
+    }
+}
+
+fn list_keys(data_dir: &Path, user: Option<&str>) -> anyhow::Result<()> {
+    for key in users::list_keys(&open_db(data_dir)?, user)? {
+        let state = key
+            .revoked_at
+            .map_or("active".to_owned(), |at| format!("revoked {at}"));
+        println!(
+            "{}\t{}…\t{}\t{}\t{}\t{}",
+            key.id,
+            key.prefix,
+            key.user_name,
+            key.scopes.to_db().replace(' ', ","),
+            key.created_at,
+            state
+        );
+    }
+    Ok(())
+}
+
+fn fsck(data_dir: &Path, verify_content: bool) -> anyhow::Result<()> {
+    let report = maintenance::fsck(data_dir, verify_content)?;
+    println!("{report}");
+    if report.is_clean() {
+        Ok(())
+    } else {
+        Err(anyhow!("the store has problems (see above)"))
     }
 }
 

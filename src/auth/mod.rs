@@ -11,7 +11,7 @@ use actix_web::http::header::AUTHORIZATION;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 
-use crate::core::{sessions, users, Caller, Core};
+use crate::core::{access_keys, sessions, users, Caller, Core};
 use crate::error::{Error, Result};
 use subtle::ConstantTimeEq;
 
@@ -102,7 +102,7 @@ pub async fn huawei_caller(req: &HttpRequest, body: Option<&[u8]>) -> Result<Cal
     let core = req
         .app_data::<web::Data<Core>>()
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("no Core in app data")))?;
-    let (caller, secret_key) = users::access_key_owner(core, &auth.access_key).await?;
+    let (caller, secret_key) = access_keys::access_key_owner(core, &auth.access_key).await?;
     let request = aksk::Request {
         method: req.method().as_str(),
         path: req.uri().path(),

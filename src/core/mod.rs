@@ -2,6 +2,7 @@
 //! Rules (who may see or change what, limits, binding uploads) live here once.
 
 pub mod access;
+pub mod access_keys;
 pub mod attachments;
 pub mod downloads;
 pub mod messages;
@@ -38,7 +39,7 @@ pub struct Core {
     pub blobs: Blobs,
     /// The keys that sign download URLs (re-read after `attache secret rotate`).
     pub keyring: LiveKeyring,
-    /// What Huawei-style secret keys are derived from (`users::secret_key`).
+    /// What Huawei-style secret keys are derived from (`access_keys::secret_key`).
     pub aksk_secret: [u8; 32],
     pub metrics: Metrics,
     /// Recently downloaded attachments and their open files (`downloads`).
