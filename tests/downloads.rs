@@ -378,6 +378,31 @@ async fn several_ranges_come_back_as_multipart_byteranges() {
         .await
         .unwrap();
     assert_eq!(res.status(), 412);
+
+    // Overlapping ranges would send the same bytes again and again (issue 12, finding 8):
+    // 16 times `0-` is answered with the file once.
+    let overlapping = vec!["0-"; 16].join(",");
+    let res = app
+        .client
+        .get(&url)
+        .header("Range", format!("bytes={overlapping}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        200,
+        "overlapping ranges: the whole file, once"
+    );
+    assert_eq!(res.bytes().await.unwrap().len(), bytes.len());
+    let res = app
+        .client
+        .get(&url)
+        .header("Range", "bytes=100-200,150-300")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "two ranges that overlap: the whole file");
 }
 
 #[actix_web::test]
