@@ -460,3 +460,21 @@ async fn restore_refuses_a_data_directory_in_use_and_backups_stay_outside_it() {
     .await;
     assert!(!from_nothing.ok && from_nothing.stderr.contains("not an attache backup"));
 }
+
+/// The database holds every ticket, key hash and session (issue 12, finding 11): it and its
+/// WAL files are readable by attache's user alone.
+#[actix_web::test]
+async fn the_database_and_its_wal_are_private_to_attaches_user() {
+    use std::os::unix::fs::PermissionsExt;
+    let app = spawn_app().await;
+    let ticket = app.ticket(&app.customer, "private").await;
+    app.upload_ok(&app.customer, &ticket, "a.png", png("private"))
+        .await;
+    for name in ["attache.db", "attache.db-wal", "attache.db-shm"] {
+        let mode = fs::metadata(app.data_dir().join(name))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{name} is {mode:o}");
+    }
+}

@@ -149,6 +149,16 @@ async fn a_data_directory_written_by_0_1_0_serves_every_file_key_and_pending_upl
     );
     assert!(metrics.contains(&info), "{info} in {metrics}");
     drop(server);
+    use std::os::unix::fs::PermissionsExt;
+    let mode = fs::metadata(data.join("attache.db"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(
+        mode & 0o777,
+        0o600,
+        "a database others could read is made private"
+    );
 
     let (ok, out, err) = attache(&[
         "fsck",

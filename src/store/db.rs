@@ -42,6 +42,7 @@ impl Db {
     /// refused before anything opens it for writing.
     pub fn open(path: &Path) -> anyhow::Result<Db> {
         migrate::refuse_newer(path)?;
+        make_private(path).with_context(|| format!("making {} private", path.display()))?;
         let manager = SqliteConnectionManager::file(path).with_init(configure);
         let pool = r2d2::Pool::builder()
             .max_size(POOL_SIZE)
@@ -113,6 +114,42 @@ impl Db {
     {
         self.run_now(|conn| write_tx(conn, job))
     }
+}
+
+/// The database holds every ticket, key hash and session: only attache's user may read it.
+/// Created 0600 (SQLite gives its `-wal` and `-shm` the same mode), and an older one that
+/// others could read is tightened.
+fn make_private(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(e),
+    }
+    for file in [
+        path.to_path_buf(),
+        sibling(path, "-wal"),
+        sibling(path, "-shm"),
+    ] {
+        match std::fs::metadata(&file) {
+            Ok(meta) if meta.permissions().mode() & 0o077 != 0 => {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn sibling(path: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    name.into()
 }
 
 fn write_tx<F, R>(conn: &mut Connection, job: F) -> Result<R>
