@@ -4,7 +4,7 @@
 //! header, errors are Django REST framework shapes, and paths keep Waldur's trailing slashes.
 
 use std::collections::hash_map::Entry;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use actix_multipart::Multipart;
 use actix_web::http::header::{self, ContentType};
@@ -117,6 +117,9 @@ fn issue_key(ticket: &Ticket) -> String {
     format!("SUP-{}", ticket.number)
 }
 
+/// The query parameters that filter a list, carried into its `Link`s.
+const LIST_FILTERS: &[&str] = &["issue", "issue_uuid"];
+
 /// The query as Waldur clients send it (repeated `field`), with paging read out of it.
 struct ListParams {
     pairs: Vec<(String, String)>,
@@ -174,10 +177,17 @@ impl ListParams {
 
     /// The same list at another page; `None` drops `page`, as Django REST framework does for
     /// the first page.
-    fn url(&self, base: &str, page: Option<u32>) -> String {
+    fn url(&self, base: &str, page: Option<u32>, fields: &HashSet<&str>) -> String {
         let mut query = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in self.pairs.iter().filter(|(k, _)| k != "page") {
-            query.append_pair(k, v);
+        let mut seen = HashSet::new();
+        for (k, v) in &self.pairs {
+            let carried = match k.as_str() {
+                "field" => fields.contains(v.as_str()),
+                k => k == "page_size" || LIST_FILTERS.contains(&k),
+            };
+            if carried && seen.insert((k, v)) {
+                query.append_pair(k, v);
+            }
         }
         if let Some(page) = page {
             query.append_pair("page", &page.to_string());
@@ -191,26 +201,35 @@ impl ListParams {
     }
 
     /// `X-Result-Count` and `Link` (first, prev, next, last). A page past the last is 404.
-    fn headers(&self, res: &mut HttpResponseBuilder, base: &str, total: u64) -> Result<()> {
+    /// The links carry what shapes the list, each once: `page_size`, the filters, and the
+    /// `field`s that name a field of the items (2,000 junk `field=` parameters made a 69 KB
+    /// header that clients cannot read).
+    fn headers(
+        &self,
+        res: &mut HttpResponseBuilder,
+        base: &str,
+        total: u64,
+        items: &[Value],
+    ) -> Result<()> {
         let last = total.div_ceil(self.page_size as u64).max(1) as u32;
         if self.page > last {
             return Err(Error::NotFound("page"));
         }
+        let fields: HashSet<&str> = items
+            .iter()
+            .filter_map(Value::as_object)
+            .flat_map(|item| item.keys().map(String::as_str))
+            .collect();
+        let url = |page| self.url(base, page, &fields);
         let at = |page: u32| if page == 1 { None } else { Some(page) };
-        let mut links = vec![format!("<{}>; rel=\"first\"", self.url(base, None))];
+        let mut links = vec![format!("<{}>; rel=\"first\"", url(None))];
         if self.page > 1 {
-            links.push(format!(
-                "<{}>; rel=\"prev\"",
-                self.url(base, at(self.page - 1))
-            ));
+            links.push(format!("<{}>; rel=\"prev\"", url(at(self.page - 1))));
         }
         if self.page < last {
-            links.push(format!(
-                "<{}>; rel=\"next\"",
-                self.url(base, Some(self.page + 1))
-            ));
+            links.push(format!("<{}>; rel=\"next\"", url(Some(self.page + 1))));
         }
-        links.push(format!("<{}>; rel=\"last\"", self.url(base, at(last))));
+        links.push(format!("<{}>; rel=\"last\"", url(at(last))));
         res.insert_header(("X-Result-Count", total.to_string()));
         res.insert_header((header::LINK, links.join(", ")));
         Ok(())
@@ -241,6 +260,7 @@ fn list_response(
         &mut res,
         &format!("{}{}", core.public_url, req.path()),
         total,
+        &items,
     )?;
     if req.method() == actix_web::http::Method::HEAD {
         return Ok(res.finish());
