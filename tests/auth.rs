@@ -353,3 +353,78 @@ async fn rate_limits_count_per_key_and_answer_429_with_retry_after() {
         429
     );
 }
+
+/// An AK/SK pair for the test app's customer.
+fn access_key(app: &common::TestApp) -> (String, String) {
+    let pair = attache::core::access_keys::create_access_key(
+        &app.core.db,
+        &app.core.aksk_secret,
+        "aksk-user",
+        attache::core::model::Role::Customer,
+        None,
+        "",
+    )
+    .unwrap();
+    (pair.access_key, pair.secret_key)
+}
+
+async fn send_signed(
+    app: &common::TestApp,
+    method: reqwest::Method,
+    url: &str,
+    headers: &[(String, String)],
+    body: Option<Vec<u8>>,
+) -> reqwest::StatusCode {
+    let mut req = app.client.request(method, url);
+    for (name, value) in headers {
+        req = req.header(name, value);
+    }
+    if let Some(body) = body {
+        req = req.header("Content-Type", "application/json").body(body);
+    }
+    req.send().await.unwrap().status()
+}
+
+/// Issue 12, finding 4: a declared body hash outside the signed headers is checked against
+/// the body, so whoever sees a signed request cannot send it with another body.
+#[actix_web::test]
+async fn an_aksk_request_with_its_body_replaced_is_refused() {
+    let app = spawn_app().await;
+    let (ak, sk) = access_key(&app);
+    let url = app.url("/v2/servicerequest/cases");
+    let case = |text: &str| {
+        serde_json::to_vec(
+            &json!({"simple_description": text, "business_type_id": "1", "source_id": "x"}),
+        )
+        .unwrap()
+    };
+    let headers = common::aksk::signed_headers("POST", &url, Some(&case("mine")), &ak, &sk);
+    let post = reqwest::Method::POST;
+    let status = send_signed(&app, post.clone(), &url, &headers, Some(case("theirs"))).await;
+    assert_eq!(status, 401, "the body does not match its declared hash");
+    let status = send_signed(&app, post, &url, &headers, Some(case("mine"))).await;
+    assert_eq!(status, 200, "the body the signer sent");
+}
+
+/// Issue 12, finding 4: a signed request is accepted once; sent again unchanged within its
+/// 15-minute date window, it is refused.
+#[actix_web::test]
+async fn an_aksk_request_replayed_unchanged_is_refused() {
+    let app = spawn_app().await;
+    let (ak, sk) = access_key(&app);
+    let url = app.url("/v2/servicerequest/accessorys/limits");
+    let headers = common::aksk::signed_headers("GET", &url, None, &ak, &sk);
+    let get = reqwest::Method::GET;
+    assert_eq!(
+        send_signed(&app, get.clone(), &url, &headers, None).await,
+        200
+    );
+    assert_eq!(
+        send_signed(&app, get.clone(), &url, &headers, None).await,
+        401
+    );
+    // Another request (here another query) has another signature, and is accepted.
+    let other = format!("{url}?attempt=2");
+    let fresh = common::aksk::signed_headers("GET", &other, None, &ak, &sk);
+    assert_eq!(send_signed(&app, get, &other, &fresh, None).await, 200);
+}

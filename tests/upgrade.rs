@@ -9,12 +9,11 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use attache::auth::aksk;
 use attache::ids::Id;
 use attache::signing::{Disposition, Grant, Keyring, SigningKey};
 use attache::store::migrate;
+use common::aksk::signed_headers;
 use common::binary::{attache, serve, Running};
-use hmac::{Hmac, Mac};
 use reqwest::Url;
 use rusqlite::Connection;
 use serde_json::{json, Value};
@@ -177,53 +176,17 @@ async fn check_aksk_pair(server: &Running, manifest: &Value) {
         manifest["aksk"]["ak"].as_str().unwrap(),
         manifest["aksk"]["sk"].as_str().unwrap(),
     );
+    let url = format!("{}/v2/servicerequest/accessorys/limits", server.base);
     for (secret, expected) in [(sk, 200), ("WRONG-SECRET-KEY", 401)] {
-        let url = Url::parse(&format!(
-            "{}/v2/servicerequest/accessorys/limits",
-            server.base
-        ))
-        .unwrap();
-        let host = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap());
-        let date = time::OffsetDateTime::now_utc()
-            .format(time::macros::format_description!(
-                "[year][month][day]T[hour][minute][second]Z"
-            ))
-            .unwrap();
-        let auth = aksk::Authorization {
-            access_key: ak.to_owned(),
-            signed_headers: vec!["host".into(), "x-sdk-date".into()],
-            signature: String::new(),
-        };
-        let header = |name: &str| match name {
-            "host" => Some(host.clone()),
-            "x-sdk-date" => Some(date.clone()),
-            _ => None,
-        };
-        let request = aksk::Request {
-            method: "GET",
-            path: url.path(),
-            query: "",
-            header: &header,
-            body: None,
-        };
-        let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-        mac.update(aksk::string_to_sign(&request, &auth, &date).as_bytes());
-        let signature = hex::encode(mac.finalize().into_bytes());
-        let res = reqwest::Client::new()
-            .get(url.clone())
-            .header("Host", &host)
-            .header("X-Sdk-Date", &date)
-            .header(
-                "Authorization",
-                format!(
-                    "{} Access={ak}, SignedHeaders=host;x-sdk-date, Signature={signature}",
-                    aksk::ALGORITHM
-                ),
-            )
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), expected, "AK/SK with {secret}");
+        let mut req = reqwest::Client::new().get(&url);
+        for (name, value) in signed_headers("GET", &url, None, ak, secret) {
+            req = req.header(name, value);
+        }
+        assert_eq!(
+            req.send().await.unwrap().status(),
+            expected,
+            "AK/SK with {secret}"
+        );
     }
 }
 

@@ -95,14 +95,27 @@ fn canonical_query(query: &str) -> String {
         .join("&")
 }
 
+/// The payload hash the signer used. A body the route read is hashed here, whatever a header
+/// declares (a declared hash that differs fails `verify`); a streamed multipart body is not
+/// read before the signature is checked, so its declared hash (the SDK's `UNSIGNED-PAYLOAD`)
+/// is taken as signed.
 fn payload_hash(req: &Request) -> String {
-    match req.body {
-        None => EMPTY_HASH.to_owned(),
-        Some([]) => EMPTY_HASH.to_owned(),
-        Some(body) => match (req.header)("x-sdk-content-sha256") {
-            Some(declared) => declared,
-            None => hex::encode(Sha256::digest(body)),
-        },
+    match (req.body, (req.header)("x-sdk-content-sha256")) {
+        (Some(body), _) => hex::encode(Sha256::digest(body)),
+        (None, Some(declared)) => declared,
+        (None, None) => EMPTY_HASH.to_owned(),
+    }
+}
+
+/// Whether a body the route read is the one its declared hash names. An
+/// `X-Sdk-Content-Sha256` outside the signed headers was once trusted as the body's hash, so
+/// anyone who saw a signed request could replace its body.
+fn declared_hash_holds(req: &Request) -> bool {
+    match (req.body, (req.header)("x-sdk-content-sha256")) {
+        (Some(body), Some(declared)) => {
+            declared.eq_ignore_ascii_case(&hex::encode(Sha256::digest(body)))
+        }
+        _ => true,
     }
 }
 
@@ -113,11 +126,7 @@ pub fn string_to_sign(req: &Request, auth: &Authorization, sdk_date: &str) -> St
         let value = (req.header)(name).unwrap_or_default();
         headers.push_str(&format!("{name}:{}\n", value.trim()));
     }
-    // A multipart body is not hashed: the SDK declares UNSIGNED-PAYLOAD in a signed header.
-    let hash = match (req.body, (req.header)("x-sdk-content-sha256")) {
-        (None, Some(declared)) => declared,
-        _ => payload_hash(req),
-    };
+    let hash = payload_hash(req);
     let canonical = format!(
         "{}\n{}\n{}\n{}\n{}\n{}",
         req.method.to_ascii_uppercase(),
@@ -138,6 +147,9 @@ pub fn verify(req: &Request, auth: &Authorization, sdk_date: &str, secret_key: &
     let Ok(expected) = hex::decode(&auth.signature) else {
         return false;
     };
+    if !declared_hash_holds(req) {
+        return false;
+    }
     let mut mac =
         Hmac::<Sha256>::new_from_slice(secret_key.as_bytes()).expect("any key length works");
     mac.update(string_to_sign(req, auth, sdk_date).as_bytes());

@@ -110,7 +110,11 @@ pub async fn huawei_caller(req: &HttpRequest, body: Option<&[u8]>) -> Result<Cal
         header: &header,
         body,
     };
-    if !aksk::verify(&request, &auth, &date, &secret_key) {
+    if !aksk::verify(&request, &auth, &date, &secret_key)
+        || !core
+            .seen_signatures
+            .first_use(&auth.signature, signed_at + SDK_DATE_SKEW, now)
+    {
         return Err(Error::InvalidCredentials);
     }
     req.extensions_mut().insert(caller.clone());

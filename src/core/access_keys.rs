@@ -89,3 +89,52 @@ pub async fn access_key_owner(core: &Core, access_key: &str) -> Result<(Caller, 
         secret_key(&core.aksk_secret, access_key),
     ))
 }
+
+/// The signatures of AK/SK requests already accepted, until their `X-Sdk-Date` leaves the
+/// window in which it is accepted: a signed request seen by someone else cannot be sent again.
+/// Only verified signatures are kept, so only key holders fill it, and the rate limit bounds
+/// them; past `CAPACITY` the oldest half is dropped.
+#[derive(Default)]
+pub struct SeenSignatures {
+    seen: std::sync::Mutex<std::collections::HashMap<String, i64>>,
+}
+
+impl SeenSignatures {
+    const CAPACITY: usize = 100_000;
+
+    /// Records `signature` (usable until `until`, Unix seconds); `false` if it was seen before.
+    pub fn first_use(&self, signature: &str, until: i64, now: i64) -> bool {
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        if seen.len() >= Self::CAPACITY {
+            seen.retain(|_, expires| *expires >= now);
+        }
+        if seen.len() >= Self::CAPACITY {
+            let mut ends: Vec<i64> = seen.values().copied().collect();
+            let (_, median, _) = ends.select_nth_unstable(Self::CAPACITY / 2);
+            let median = *median;
+            seen.retain(|_, expires| *expires > median);
+        }
+        match seen.get(signature) {
+            Some(expires) if *expires >= now => false,
+            _ => {
+                seen.insert(signature.to_owned(), until);
+                true
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_signature_is_accepted_once_within_its_window() {
+        let seen = SeenSignatures::default();
+        assert!(seen.first_use("abc", 100, 0));
+        assert!(!seen.first_use("abc", 100, 50));
+        assert!(seen.first_use("def", 100, 50));
+        // Past its window the date check refuses it anyway; the entry may be reused.
+        assert!(seen.first_use("abc", 300, 101));
+    }
+}

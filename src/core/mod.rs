@@ -41,6 +41,8 @@ pub struct Core {
     pub keyring: LiveKeyring,
     /// What Huawei-style secret keys are derived from (`access_keys::secret_key`).
     pub aksk_secret: [u8; 32],
+    /// AK/SK signatures already accepted, so none is accepted twice (`access_keys`).
+    pub seen_signatures: access_keys::SeenSignatures,
     pub metrics: Metrics,
     /// Recently downloaded attachments and their open files (`downloads`).
     pub open_blobs: downloads::OpenBlobs,
@@ -67,6 +69,7 @@ impl Core {
             keyring,
             aksk_secret,
             metrics,
+            seen_signatures: access_keys::SeenSignatures::default(),
             open_blobs: downloads::OpenBlobs::default(),
         }))
     }

@@ -2,6 +2,7 @@
 //! that keep each test short. Tests talk HTTP to it like any client would.
 #![allow(dead_code)] // each test file uses a different subset
 
+pub mod aksk;
 pub mod binary;
 
 use std::io::{Read, Write};
