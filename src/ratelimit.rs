@@ -1,4 +1,4 @@
-//! Per-key rate limits (per client address without a key), by actix-governor, plus the
+//! Per-key rate limits (per client address until a key is verified), by actix-governor, plus the
 //! `X-RateLimit-Reset` header it does not set.
 
 use actix_governor::governor::clock::{Clock, DefaultClock, QuantaInstant};
@@ -11,10 +11,10 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{HttpResponse, HttpResponseBuilder};
-use sha2::{Digest, Sha256};
+use actix_web::{web, HttpResponse, HttpResponseBuilder};
 
 use crate::auth::credential;
+use crate::core::Core;
 
 #[derive(Clone)]
 pub struct KeyOrAddress;
@@ -23,17 +23,20 @@ impl KeyExtractor for KeyOrAddress {
     type Key = String;
     type KeyExtractionError = SimpleKeyExtractionError<&'static str>;
 
+    /// A request counts against its key once that key's secret has been verified (by an
+    /// earlier request); until then, and for AK/SK signatures (whose AK is public, so it
+    /// proves nothing before the signature is checked), against the client's address. A
+    /// bogus credential beside a valid one changes nothing; an invalid one is limited too.
     fn extract(&self, req: &ServiceRequest) -> Result<String, Self::KeyExtractionError> {
-        let authorization = req
-            .headers()
-            .get("authorization")
-            .and_then(|v| v.to_str().ok());
-        if let Some(auth) = authorization.and_then(crate::auth::aksk::parse_authorization) {
-            return Ok(format!("ak:{}", auth.access_key));
-        }
-        Ok(match credential(req.request()) {
-            Some(Ok(secret)) => format!("key:{}", hex::encode(&Sha256::digest(secret)[..12])),
-            _ => format!(
+        let verified =
+            req.app_data::<web::Data<Core>>()
+                .and_then(|core| match credential(req.request()) {
+                    Some(Ok(secret)) => core.verified_keys.key_of(&secret),
+                    _ => None,
+                });
+        Ok(match verified {
+            Some(key_id) => format!("key:{key_id}"),
+            None => format!(
                 "addr:{}",
                 req.peer_addr()
                     .map(|a| a.ip().to_string())

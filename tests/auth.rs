@@ -303,6 +303,9 @@ async fn a_customer_may_delete_only_what_they_uploaded() {
 #[actix_web::test]
 async fn rate_limits_count_per_key_and_answer_429_with_retry_after() {
     let app = spawn_with(|c| c.rate_limit_per_minute = 5).await;
+    // The first request of a key proves it and counts against the address (see below);
+    // from then on the key has its own budget.
+    assert_eq!(app.get(&app.agent, "/v1/me").await.status(), 200);
     let mut last = None;
     for i in 0..5 {
         let res = app.get(&app.agent, "/v1/me").await;
@@ -330,19 +333,33 @@ async fn rate_limits_count_per_key_and_answer_429_with_retry_after() {
     assert!((1..=60).contains(&retry), "{retry}");
     assert_eq!(headers["x-ratelimit-remaining"], "0");
 
-    // Another key has its own budget; requests without a key count per address.
+    // Over its limit, the key stays limited whatever else the request carries (issue 12,
+    // finding 3: a bogus AK/SK header once moved it to a fresh bucket).
+    let res = app
+        .client
+        .get(app.url("/v2/servicerequest/accessorys/limits"))
+        .header("X-Auth-Token", &app.agent)
+        .header(
+            "Authorization",
+            "SDK-HMAC-SHA256 Access=RANDOM123, SignedHeaders=host, Signature=00",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 429);
+
+    // Another key has its own budget; requests without a key, or with keys that are not
+    // valid, count per address: the agent's and this key's first requests took two of it.
     assert_eq!(app.get(&app.customer, "/v1/me").await.status(), 200);
-    for _ in 0..5 {
-        assert_eq!(
-            app.client
-                .get(app.url("/v1/me"))
-                .send()
-                .await
-                .unwrap()
-                .status(),
-            401
-        );
+    for i in 0..3 {
+        let res = if i % 2 == 0 {
+            app.client.get(app.url("/v1/me")).send().await.unwrap()
+        } else {
+            app.get(&format!("atk_invalid{i}"), "/v1/me").await
+        };
+        assert_eq!(res.status(), 401);
     }
+    assert_eq!(app.get("atk_invalid_again", "/v1/me").await.status(), 429);
     assert_eq!(
         app.client
             .get(app.url("/v1/me"))

@@ -51,7 +51,11 @@ pub async fn caller(req: &HttpRequest) -> Result<Caller> {
         .app_data::<web::Data<Core>>()
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("no Core in app data")))?;
     let caller = match credential(req) {
-        Some(Ok(secret)) => users::authenticate(core, &secret).await?,
+        Some(Ok(secret)) => {
+            let caller = users::authenticate(core, &secret).await?;
+            core.verified_keys.remember(&secret, caller.key_id);
+            caller
+        }
         Some(Err(())) => return Err(Error::InvalidCredentials),
         None => match (req.cookie(UI_COOKIE), hostup_cookie(req)) {
             (Some(cookie), _) => {

@@ -37,3 +37,37 @@ impl Caller {
         self.scopes.contains(Scope::AttachmentsDelete) && self.may_delete(attachment)
     }
 }
+
+/// The keys that presented secrets were verified to belong to, so the rate limit, which runs
+/// before authentication, can count a request against its key only once the key is proven:
+/// an unverified or invalid credential counts against the client's address. A bounded LRU of
+/// SHA-256 fingerprints; a secret that fell out is counted by address until verified again.
+pub struct VerifiedKeys {
+    keys: std::sync::Mutex<hashlink::LruCache<[u8; 32], Id>>,
+}
+
+impl Default for VerifiedKeys {
+    fn default() -> Self {
+        VerifiedKeys {
+            keys: std::sync::Mutex::new(hashlink::LruCache::new(10_000)),
+        }
+    }
+}
+
+impl VerifiedKeys {
+    fn fingerprint(secret: &str) -> [u8; 32] {
+        use sha2::Digest;
+        sha2::Sha256::digest(secret.as_bytes()).into()
+    }
+
+    pub fn remember(&self, secret: &str, key_id: Id) {
+        let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
+        keys.insert(Self::fingerprint(secret), key_id);
+    }
+
+    /// The key `secret` was verified to belong to, if it was.
+    pub fn key_of(&self, secret: &str) -> Option<Id> {
+        let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
+        keys.get(&Self::fingerprint(secret)).copied()
+    }
+}

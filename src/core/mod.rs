@@ -41,6 +41,8 @@ pub struct Core {
     pub keyring: LiveKeyring,
     /// What Huawei-style secret keys are derived from (`access_keys::secret_key`).
     pub aksk_secret: [u8; 32],
+    /// Which key each verified secret belongs to, for the rate limit (`access`).
+    pub verified_keys: access::VerifiedKeys,
     /// AK/SK signatures already accepted, so none is accepted twice (`access_keys`).
     pub seen_signatures: access_keys::SeenSignatures,
     pub metrics: Metrics,
@@ -70,6 +72,7 @@ impl Core {
             aksk_secret,
             metrics,
             seen_signatures: access_keys::SeenSignatures::default(),
+            verified_keys: access::VerifiedKeys::default(),
             open_blobs: downloads::OpenBlobs::default(),
         }))
     }
