@@ -485,6 +485,7 @@ async fn large_files_come_back_whole_in_ranges_and_from_a_cold_cache() {
     let metrics = || async {
         app.client
             .get(app.url("/metrics"))
+            .bearer_auth(&app.admin)
             .send()
             .await
             .unwrap()

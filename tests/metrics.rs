@@ -52,7 +52,13 @@ async fn metrics_count_requests_bytes_dedup_signatures_and_limits() {
     }
     assert!(limited > 0);
 
+    // Metrics are for admins (issue 12, finding 7: dedup hits told anyone whether a file is
+    // stored).
     let res = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(res.status(), 401);
+    assert_eq!(app.get(&app.customer, "/metrics").await.status(), 403);
+    assert_eq!(app.get(&app.agent, "/metrics").await.status(), 403);
+    let res = app.get(&app.admin, "/metrics").await;
     assert_eq!(res.status(), 200);
     assert!(res.headers()["content-type"]
         .to_str()

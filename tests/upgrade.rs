@@ -138,9 +138,7 @@ async fn a_data_directory_written_by_0_1_0_serves_every_file_key_and_pending_upl
     .await;
     assert_eq!(health["schema_version"], latest);
     assert_eq!(health["version"], env!("CARGO_PKG_VERSION"));
-    let metrics = reqwest::get(format!("{}/metrics", server.base))
-        .await
-        .unwrap();
+    let metrics = get(&format!("{}/metrics", server.base), admin).await;
     let metrics = metrics.text().await.unwrap();
     let info = format!(
         "attache_build_info{{version=\"{}\",schema_version=\"{latest}\"}} 1",

@@ -5,7 +5,8 @@ use actix_web::{web, HttpResponse};
 use serde_json::json;
 use utoipa::OpenApi;
 
-use crate::core::Core;
+use crate::core::model::Scope;
+use crate::core::{Caller, Core};
 use crate::error::{describe, Error, Result};
 
 /// Alive, with the running version and the schema version of its database.
@@ -67,7 +68,10 @@ pub async fn explain(code: web::Path<String>) -> Result<HttpResponse> {
 }
 
 /// Prometheus text format. Counts and sizes only, no names or ids: safe to scrape without a key.
-pub async fn metrics(core: web::Data<Core>) -> Result<HttpResponse> {
+/// The Prometheus text, for a key with the `admin` scope: counters such as dedup hits would
+/// otherwise let any user learn whether a given file is stored.
+pub async fn metrics(core: web::Data<Core>, caller: Caller) -> Result<HttpResponse> {
+    caller.require(Scope::Admin)?;
     let (blobs, bytes) = core
         .db
         .run(|conn| Ok(crate::store::sql::attachments::blob_totals(conn)?))
