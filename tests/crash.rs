@@ -2,50 +2,15 @@
 //! upload, twenty times at different moments; afterwards every upload that got a 201 downloads
 //! with its exact bytes, no half-written file is visible, and after `gc` the store is clean.
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+mod common;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use common::binary::{attache, serve};
 use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-
-const BIN: &str = env!("CARGO_BIN_EXE_attache");
-
-/// Starts the server on a free port; returns it, its URL and, when `first`, the admin key the
-/// first start prints.
-fn start(data: &Path, first: bool) -> (Child, String, Option<String>) {
-    let mut child = Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut base = None;
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    while err.read_line(&mut line).unwrap_or(0) > 0 {
-        if let Some(rest) = line.strip_prefix("attache is serving ") {
-            base = Some(rest.split(' ').next().unwrap().to_owned());
-            break;
-        }
-        line.clear();
-    }
-    // Keep reading both pipes: a server whose stderr is closed cannot log.
-    std::thread::spawn(move || std::io::copy(&mut err, &mut std::io::sink()));
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    // Keys are printed before the announcement; only the first start prints one.
-    let mut key = String::new();
-    if first {
-        let _ = out.read_line(&mut key);
-    }
-    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
-    let key = key.split('\t').nth(2).map(|k| k.trim().to_owned());
-    (child, base.expect("the server announced its URL"), key)
-}
 
 /// Deterministic content: a PNG header, then bytes from a counter.
 /// An attachment's bytes, through a freshly signed URL.
@@ -103,8 +68,13 @@ async fn every_acknowledged_upload_survives_kill_9() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let client = reqwest::Client::new();
-    let (mut child, base, key) = start(&data, true);
-    let key = key.expect("the first start prints the admin key");
+    let mut server = serve(&data, &[]);
+    let key = server.stdout[0]
+        .split('\t')
+        .nth(2)
+        .expect("the first start prints the admin key")
+        .to_owned();
+    let mut base = server.base.clone();
     let ticket: Value = client
         .post(format!("{base}/v1/tickets"))
         .bearer_auth(&key)
@@ -117,7 +87,6 @@ async fn every_acknowledged_upload_survives_kill_9() {
         .unwrap();
     let ticket = ticket["id"].as_str().unwrap().to_owned();
     let acknowledged = Arc::new(Mutex::new(Vec::<Acknowledged>::new()));
-    let mut base = base;
 
     for cycle in 0..20u64 {
         let mut uploaders = Vec::new();
@@ -163,14 +132,13 @@ async fn every_acknowledged_upload_survives_kill_9() {
         }
         // Kill at a different moment each cycle.
         actix_web::rt::time::sleep(Duration::from_millis(150 + (cycle * 97) % 600)).await;
-        child.kill().unwrap(); // SIGKILL
-        child.wait().unwrap();
+        server.child.kill().unwrap(); // SIGKILL
+        server.child.wait().unwrap();
         for uploader in uploaders {
             uploader.await.unwrap();
         }
-        let (next, next_base, _) = start(&data, false);
-        child = next;
-        base = next_base;
+        server = serve(&data, &[]);
+        base = server.base.clone();
         assert_eq!(
             std::fs::read_dir(data.join("tmp")).unwrap().count(),
             0,
@@ -213,29 +181,12 @@ async fn every_acknowledged_upload_survives_kill_9() {
             a["sha256"].as_str().unwrap()
         );
     }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    drop(server);
 
     // What the crashes left (files no row names) goes with gc; then all is well.
-    let run = |args: &[&str]| {
-        Command::new(BIN)
-            .args(args)
-            .arg("--data-dir")
-            .arg(&data)
-            .output()
-            .unwrap()
-    };
-    let gc = run(&["gc"]);
-    assert!(
-        gc.status.success(),
-        "{}",
-        String::from_utf8_lossy(&gc.stderr)
-    );
-    let fsck = run(&["fsck", "--verify-content"]);
-    assert!(
-        fsck.status.success(),
-        "fsck after gc:\n{}{}",
-        String::from_utf8_lossy(&fsck.stdout),
-        String::from_utf8_lossy(&fsck.stderr)
-    );
+    let data_arg = data.to_str().unwrap();
+    let (ok, _, err) = attache(&["gc", "--data-dir", data_arg]);
+    assert!(ok, "{err}");
+    let (ok, out, err) = attache(&["fsck", "--verify-content", "--data-dir", data_arg]);
+    assert!(ok, "fsck after gc:\n{out}{err}");
 }

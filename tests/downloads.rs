@@ -4,7 +4,7 @@ mod common;
 
 use attache::ids::Id;
 use attache::signing::{Disposition, Grant};
-use common::{png, spawn_app, TestApp};
+use common::{metric, png, spawn_app, TestApp};
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 
@@ -452,13 +452,6 @@ async fn after_rotation_new_urls_use_the_new_key_and_old_ones_stay_valid() {
         assert_eq!(res.status(), 200, "{url}");
         assert_eq!(res.bytes().await.unwrap(), bytes);
     }
-}
-
-/// The value of one sample line in Prometheus text.
-fn metric(text: &str, name: &str) -> f64 {
-    text.lines()
-        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
-        .unwrap_or_else(|| panic!("{name} not in /metrics"))
 }
 
 /// Whether `path` is on a tmpfs, whose pages never leave memory (so never wait for a disk).

@@ -2,18 +2,7 @@
 
 mod common;
 
-use common::{png, spawn_with};
-
-fn value(text: &str, series: &str) -> f64 {
-    text.lines()
-        .find(|l| l.starts_with(series) && l[series.len()..].starts_with(' '))
-        .unwrap_or_else(|| panic!("no {series} in\n{text}"))
-        .rsplit(' ')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap()
-}
+use common::{metric as value, png, spawn_with};
 
 #[actix_web::test]
 async fn metrics_count_requests_bytes_dedup_signatures_and_limits() {

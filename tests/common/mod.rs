@@ -247,3 +247,10 @@ fn complete(answer: &[u8]) -> bool {
     });
     length.is_some_and(|n| body.len() >= n)
 }
+
+/// The value of one sample in Prometheus text (`name` with its labels, as written).
+pub fn metric(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("no {series} in\n{text}"))
+}
