@@ -136,9 +136,7 @@ fn classify_head(head: &[u8]) -> Result<State, Error> {
         .position(|b| !b.is_ascii_whitespace())
         .unwrap_or(text.len());
     let lead: Vec<u8> = text[start..text.len().min(start + 1024)].to_ascii_lowercase();
-    if lead.starts_with(b"<svg")
-        || (lead.starts_with(b"<?xml") && lead.windows(4).any(|w| w == b"<svg"))
-    {
+    if is_svg(&lead) {
         return Err(unsupported("image/svg+xml"));
     }
     if lead.starts_with(b"<?xml") {
@@ -151,6 +149,43 @@ fn classify_head(head: &[u8]) -> Result<State, Error> {
         html,
         carry: Vec::new(),
     })
+}
+
+/// Whether the text is an SVG document: its first element is `<svg`, after any comments,
+/// processing instructions (`<?xml …?>`) and a doctype, or its doctype names SVG.
+fn is_svg(lead: &[u8]) -> bool {
+    let mut rest = lead;
+    loop {
+        rest = rest.trim_ascii_start();
+        let skip_past = |end: &[u8]| {
+            rest.windows(end.len())
+                .position(|w| w == end)
+                .map(|at| at + end.len())
+        };
+        let skipped = if rest.starts_with(b"<!--") {
+            skip_past(b"-->")
+        } else if rest.starts_with(b"<?") {
+            skip_past(b"?>")
+        } else if rest.starts_with(b"<!doctype html") {
+            return false;
+        } else if rest.starts_with(b"<!doctype") {
+            let end = skip_past(b">");
+            if rest[..end.unwrap_or(rest.len())]
+                .windows(3)
+                .any(|w| w == b"svg")
+            {
+                return true;
+            }
+            end
+        } else {
+            return rest.starts_with(b"<svg");
+        };
+        match skipped {
+            Some(at) => rest = &rest[at..],
+            // A prolog longer than the window: an XML document of some kind, never plain text.
+            None => return lead.windows(4).any(|w| w == b"<svg"),
+        }
+    }
 }
 
 /// Streaming UTF-8 validation: `carry` holds an incomplete sequence across chunk boundaries.
@@ -251,6 +286,38 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(matches!(sniff(&[]), Err(Error::EmptyFile)));
+    }
+
+    /// Issue 12, finding 9: an SVG that opens with a comment or a doctype was taken for HTML
+    /// or text.
+    #[test]
+    fn svg_behind_comments_doctypes_and_prologs_is_svg() {
+        let svgs: [&[u8]; 5] = [
+            b"<!-- drawn by hand --><svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+            b"<!DOCTYPE svg PUBLIC \"-//W3C//DTD SVG 1.1//EN\" \"x\">\n<svg/>",
+            b"<?xml version=\"1.0\"?>\n<!-- c --><!DOCTYPE svg><svg/>",
+            b"  \n<!--a--> <!--b-->\n<SVG width=\"1\"/>",
+            b"<!DOCTYPE svg>",
+        ];
+        for svg in svgs {
+            match sniff(&[svg]) {
+                Err(Error::UnsupportedFileType { detected, .. }) => {
+                    assert_eq!(
+                        detected,
+                        "image/svg+xml",
+                        "{}",
+                        String::from_utf8_lossy(svg)
+                    )
+                }
+                other => panic!("{}: {other:?}", String::from_utf8_lossy(svg)),
+            }
+        }
+        assert_eq!(sniff(&[b"<!-- note --><p>hi</p>"]).unwrap(), "text/html");
+        assert_eq!(sniff(&[b"<!DOCTYPE html><svg/>"]).unwrap(), "text/html");
+        assert_eq!(
+            sniff(&[b"a drawing of an <svg> tag"]).unwrap(),
+            "text/plain"
+        );
     }
 
     #[test]
