@@ -1,5 +1,5 @@
-//! Builds the server from a `TcpListener` (tests bind port 0), with the route table in one
-//! function.
+//! Builds the server from a `TcpListener` (tests bind port 0), with the route table: `routes`
+//! and the scopes it lists, top to bottom.
 
 use std::net::TcpListener;
 use std::path::Path;
@@ -9,7 +9,8 @@ use actix_governor::Governor;
 use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, Condition, DefaultHeaders};
 use actix_web::rt::net::TcpStream;
-use actix_web::{web, App, HttpResponse, HttpServer};
+use actix_web::web::{delete, get, head, patch, post};
+use actix_web::{web, App, HttpResponse, HttpServer, Route, Scope};
 use anyhow::Context;
 
 use crate::api::{self, files, hostup, huawei, meta, native, problem, waldur};
@@ -41,47 +42,159 @@ fn base64_room(max: u64) -> usize {
     (max.div_ceil(3) * 4 + 64 * 1024) as usize
 }
 
+/// Every route, in the order actix tries them: a request goes to the first service whose path
+/// matches, and a scope answers for its whole prefix, unknown paths and methods included (the
+/// app's default 404, in the scope's error shape). Each route is one method on one path, so a
+/// method a path does not take is that 404, not a 405. App-wide extractor configs, the default
+/// service and the outer middleware are in `run`.
 fn routes(
     cfg: &mut web::ServiceConfig,
     limits: &ratelimit::Config,
     limited: bool,
-    limits_of_uploads: u64,
+    max_upload: u64,
 ) {
+    native_scope(cfg, limits, limited);
+    // Before Waldur's `/api`, which would otherwise take `/api/v2/support/...` as its own.
+    hostup_scope(cfg, limits, limited);
+    huawei_scope(cfg, limits, limited, max_upload);
+    waldur_scope(cfg, limits, limited);
+    // Signed downloads: a static prefix; the handler parses `{id}/{name}` itself, because a
+    // pattern with two segments costs a regex match per request (see `files::ROUTE`).
+    cfg.service(web::scope("/files").default_service(web::to(files::download)))
+        .route("/healthz", get().to(meta::healthz))
+        .route("/readyz", get().to(meta::readyz))
+        .route("/metrics", get().to(meta::metrics))
+        .route("/openapi.json", get().to(meta::openapi))
+        .route("/errors/{code}", get().to(meta::explain))
+        .route("/ui/session", post().to(ui::sign_in))
+        .route("/ui/session", get().to(ui::current))
+        .route("/ui/session", delete().to(ui::sign_out))
+        // Last: any GET nothing above took is a file of the web UI, or its 404.
+        .route("/{path:.*}", get().to(ui::asset));
+}
+
+// The scopes below are tables, one route a line; rustfmt would break most into four lines.
+
+/// The native API (TopTickets shape); problem+json errors come from the app's renderer.
+#[rustfmt::skip]
+fn native_scope(cfg: &mut web::ServiceConfig, limits: &ratelimit::Config, limited: bool) {
+    let v1 = under("/v1")
+        .route("/v1/tickets", get().to(native::list_tickets))
+        .route("/v1/tickets", post().to(native::create_ticket))
+        .route("/v1/tickets/{id}", get().to(native::get_ticket))
+        .route("/v1/tickets/{id}", patch().to(native::update_ticket))
+        .route("/v1/tickets/{id}/messages", get().to(native::list_messages))
+        .route("/v1/tickets/{id}/messages", post().to(native::create_message))
+        .route("/v1/tickets/{ticket_id}/attachments", get().to(native::list_attachments))
+        .route("/v1/tickets/{ticket_id}/attachments", post().to(native::upload_attachment))
+        .route("/v1/tickets/{ticket_id}/attachments/{id}", get().to(native::get_attachment))
+        .route("/v1/tickets/{ticket_id}/attachments/{id}", delete().to(native::delete_attachment))
+        .route("/v1/tickets/{ticket_id}/attachments/{id}/download", get().to(native::download_url))
+        .route("/v1/attachment-restrictions", get().to(native::restrictions))
+        .route("/v1/me", get().to(native::me));
     cfg.service(
-        web::scope("/v1")
-            .configure(native::routes)
+        v1.scope()
             .wrap(Condition::new(limited, Governor::new(limits)))
             .wrap(from_fn(ratelimit::reset_header)),
-    )
-    .service(
-        web::scope("/api/v2/support")
-            .configure(hostup::routes)
+    );
+}
+
+/// HostUp; problem+json errors come from the app's renderer.
+#[rustfmt::skip]
+fn hostup_scope(cfg: &mut web::ServiceConfig, limits: &ratelimit::Config, limited: bool) {
+    let support = under("/api/v2/support")
+        .route("/api/v2/support/attachments", post().to(hostup::upload))
+        .route("/api/v2/support/attachments/{id}", get().to(hostup::download))
+        .route("/api/v2/support/tickets", get().to(hostup::list_tickets))
+        .route("/api/v2/support/tickets", post().to(hostup::create_ticket))
+        .route("/api/v2/support/tickets/{id}", get().to(hostup::ticket_detail))
+        .route("/api/v2/support/tickets/{id}/messages", post().to(hostup::reply));
+    cfg.service(
+        support.scope()
             .wrap(Condition::new(limited, Governor::new(limits)))
             .wrap(from_fn(ratelimit::reset_header)),
-    )
-    .service(
-        web::scope("/v2/servicerequest")
+    );
+}
+
+/// Huawei Cloud OSM, with its own error shape.
+#[rustfmt::skip]
+fn huawei_scope(
+    cfg: &mut web::ServiceConfig,
+    limits: &ratelimit::Config,
+    limited: bool,
+    max_upload: u64,
+) {
+    let osm = under("/v2/servicerequest")
+        .route("/v2/servicerequest/accessorys", post().to(huawei::upload_form))
+        .route("/v2/servicerequest/accessorys/json-format-content", post().to(huawei::upload_json))
+        // Before `/accessorys/{id}`, which would take `limits` and `access-urls` for ids.
+        .route("/v2/servicerequest/accessorys/limits", get().to(huawei::limits))
+        .route("/v2/servicerequest/accessorys/access-urls", get().to(huawei::access_urls))
+        .route("/v2/servicerequest/accessorys/{id}/access-url", get().to(huawei::access_url))
+        .route("/v2/servicerequest/accessorys/{id}", get().to(huawei::download))
+        .route("/v2/servicerequest/accessorys/{id}", delete().to(huawei::delete))
+        .route("/v2/servicerequest/cases", post().to(huawei::create_case))
+        .route("/v2/servicerequest/cases/{id}", get().to(huawei::show_case));
+    cfg.service(
+        osm.scope()
             // Base64 JSON uploads carry the file in the body: room for the limit, encoded.
-            .app_data(web::PayloadConfig::new(base64_room(limits_of_uploads)))
-            .configure(huawei::routes)
+            .app_data(web::PayloadConfig::new(base64_room(max_upload)))
             .wrap(Condition::new(limited, Governor::new(limits)))
             .wrap(from_fn(ratelimit::reset_header))
             .wrap(from_fn(problem::render::<huawei::HuaweiShape>)),
-    )
-    .service(
-        web::scope("/api")
-            .configure(waldur::routes)
+    );
+}
+
+/// Waldur, with Django REST framework error bodies. Its paths keep Waldur's trailing slashes,
+/// and its lists also answer HEAD.
+#[rustfmt::skip]
+fn waldur_scope(cfg: &mut web::ServiceConfig, limits: &ratelimit::Config, limited: bool) {
+    let api = under("/api")
+        .route("/api/support-attachments/", get().to(waldur::list_attachments))
+        .route("/api/support-attachments/", head().to(waldur::list_attachments))
+        .route("/api/support-attachments/", post().to(waldur::create_attachment))
+        .route("/api/support-attachments/{uuid}/", get().to(waldur::retrieve_attachment))
+        .route("/api/support-attachments/{uuid}/", delete().to(waldur::destroy_attachment))
+        .route("/api/support-issues/", get().to(waldur::list_issues))
+        .route("/api/support-issues/", head().to(waldur::list_issues))
+        .route("/api/support-issues/", post().to(waldur::create_issue))
+        .route("/api/support-issues/{uuid}/", get().to(waldur::retrieve_issue));
+    cfg.service(
+        api.scope()
             .wrap(Condition::new(limited, Governor::new(limits)))
             .wrap(from_fn(ratelimit::reset_header))
             .wrap(from_fn(problem::render::<waldur::Drf>)),
-    )
-    .service(web::scope(files::SCOPE).default_service(web::to(files::download)))
-    .route("/healthz", web::get().to(meta::healthz))
-    .route("/readyz", web::get().to(meta::readyz))
-    .route("/metrics", web::get().to(meta::metrics))
-    .route("/openapi.json", web::get().to(meta::openapi))
-    .route("/errors/{code}", web::get().to(meta::explain))
-    .configure(ui::routes);
+    );
+}
+
+/// A `web::scope` whose routes are written with their full paths, as clients and the `route`
+/// label of `/metrics` spell them, so that any path can be found in this table. A path outside
+/// its scope panics at startup, which every test goes through.
+struct Under {
+    prefix: &'static str,
+    scope: Scope,
+}
+
+fn under(prefix: &'static str) -> Under {
+    Under {
+        prefix,
+        scope: web::scope(prefix),
+    }
+}
+
+impl Under {
+    fn route(mut self, path: &str, route: Route) -> Self {
+        let within = path
+            .strip_prefix(self.prefix)
+            .filter(|rest| rest.starts_with('/'))
+            .unwrap_or_else(|| panic!("route {path} is outside its scope {}", self.prefix));
+        self.scope = self.scope.route(within, route);
+        self
+    }
+
+    fn scope(self) -> Scope {
+        self.scope
+    }
 }
 
 /// Removes expired pending uploads, every `uploads::sweep_interval`, for as long as the

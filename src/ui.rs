@@ -22,14 +22,7 @@ const PAGE_POLICY: &str = "default-src 'self'; img-src 'self' data: blob:; media
      frame-src 'self'; object-src 'self'; style-src 'self'; script-src 'self'; base-uri 'none'; \
      form-action 'self'; frame-ancestors 'none'";
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/ui/session", web::post().to(sign_in))
-        .route("/ui/session", web::get().to(current))
-        .route("/ui/session", web::delete().to(sign_out))
-        .route("/{path:.*}", web::get().to(asset));
-}
-
-async fn asset(path: web::Path<String>) -> Result<HttpResponse> {
+pub async fn asset(path: web::Path<String>) -> Result<HttpResponse> {
     let path = path.into_inner();
     let name = if path.is_empty() {
         "index.html"
@@ -77,11 +70,11 @@ fn cookie(core: &Core, value: String, max_age: CookieDuration) -> Cookie<'static
 }
 
 #[derive(Deserialize)]
-struct SignIn {
+pub struct SignIn {
     key: String,
 }
 
-async fn sign_in(core: web::Data<Core>, body: web::Json<SignIn>) -> Result<HttpResponse> {
+pub async fn sign_in(core: web::Data<Core>, body: web::Json<SignIn>) -> Result<HttpResponse> {
     let session = sessions::sign_in(&core, &body.key).await?;
     let lifetime = CookieDuration::seconds(SESSION_LIFETIME.as_secs() as i64);
     Ok(HttpResponse::Ok()
@@ -89,14 +82,14 @@ async fn sign_in(core: web::Data<Core>, body: web::Json<SignIn>) -> Result<HttpR
         .json(view(&session.caller, session.csrf)))
 }
 
-async fn current(core: web::Data<Core>, req: HttpRequest) -> Result<HttpResponse> {
+pub async fn current(core: web::Data<Core>, req: HttpRequest) -> Result<HttpResponse> {
     let token = req.cookie(UI_COOKIE).ok_or(Error::Unauthenticated)?;
     let (caller, csrf) = sessions::resume(&core, token.value()).await?;
     Ok(HttpResponse::Ok().json(view(&caller, csrf)))
 }
 
 /// Signing out needs the session itself (and, being a write, its CSRF token).
-async fn sign_out(
+pub async fn sign_out(
     core: web::Data<Core>,
     req: HttpRequest,
     _caller: Caller,

@@ -310,6 +310,45 @@ async fn huawei_errors_are_error_code_and_error_msg_in_the_asked_language() {
     );
 }
 
+/// The route table's order: `/api/v2/support` belongs to HostUp, not to Waldur's `/api`, and a
+/// path no route takes is a 404 in the shape of the dialect whose prefix it is under.
+#[actix_web::test]
+async fn each_prefix_belongs_to_one_dialect_and_its_unknown_paths_get_that_dialects_404() {
+    let app = spawn_app().await;
+    let res = app
+        .client
+        .get(app.url("/api/v2/support/tickets"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+
+    let not_found = |res: &Value| -> &'static str {
+        if res == &json!({"detail": "Not found."}) {
+            "waldur"
+        } else if res["error_code"] == "OSM.0404" {
+            "huawei"
+        } else if res["code"] == "not_found" {
+            "problem"
+        } else {
+            "unknown"
+        }
+    };
+    for (path, shape) in [
+        ("/api/v2/support/nowhere", "problem"),
+        ("/api/v2/support/tickets/tkt_x/nowhere", "problem"),
+        ("/api/v2/nowhere", "waldur"),
+        ("/api/nowhere", "waldur"),
+        ("/v2/servicerequest/nowhere", "huawei"),
+        ("/v2/servicerequest/accessorys/x/y/z", "huawei"),
+    ] {
+        let res = app.get(&app.agent, path).await;
+        assert_eq!(res.status(), 404, "{path}");
+        assert_eq!(not_found(&res.json().await.unwrap()), shape, "{path}");
+    }
+}
+
 #[actix_web::test]
 async fn waldur_errors_are_drf_shaped() {
     let app = spawn_app().await;

@@ -16,15 +16,6 @@ use crate::upload;
 
 type Data = web::Data<Core>;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/attachments", web::post().to(upload))
-        .route("/attachments/{id}", web::get().to(download))
-        .route("/tickets", web::get().to(list_tickets))
-        .route("/tickets", web::post().to(create_ticket))
-        .route("/tickets/{id}", web::get().to(ticket_detail))
-        .route("/tickets/{id}/messages", web::post().to(reply));
-}
-
 fn ticket_id(text: &str) -> Result<Id> {
     Id::parse_prefixed("tkt", text).ok_or(Error::NotFound("ticket"))
 }
@@ -46,7 +37,7 @@ struct UploadView {
     ticket_id: Option<String>,
 }
 
-async fn upload(
+pub async fn upload(
     core: Data,
     caller: Caller,
     req: HttpRequest,
@@ -78,11 +69,11 @@ async fn upload(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct DownloadQuery {
+pub struct DownloadQuery {
     ticket_id: Option<String>,
 }
 
-async fn download(
+pub async fn download(
     core: Data,
     caller: Caller,
     req: HttpRequest,
@@ -207,19 +198,23 @@ async fn detail(core: &Core, caller: &Caller, id: Id) -> Result<TicketDetail> {
     })
 }
 
-async fn ticket_detail(core: Data, caller: Caller, id: web::Path<String>) -> Result<HttpResponse> {
+pub async fn ticket_detail(
+    core: Data,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse> {
     Ok(HttpResponse::Ok().json(detail(&core, &caller, ticket_id(&id)?).await?))
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ListQuery {
+pub struct ListQuery {
     page: Option<u32>,
     per_page: Option<u32>,
     status: Option<String>,
 }
 
-async fn list_tickets(
+pub async fn list_tickets(
     core: Data,
     caller: Caller,
     query: web::Query<ListQuery>,
@@ -257,7 +252,7 @@ async fn list_tickets(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct NewTicket {
+pub struct NewTicket {
     subject: String,
     message: String,
     priority: Option<String>,
@@ -282,7 +277,7 @@ fn upload_ids(texts: &[String]) -> Result<Vec<Id>> {
         .collect()
 }
 
-async fn create_ticket(
+pub async fn create_ticket(
     core: Data,
     caller: Caller,
     body: web::Json<NewTicket>,
@@ -302,7 +297,7 @@ async fn create_ticket(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Reply {
+pub struct Reply {
     message: String,
     /// Accepted as HostUp sends it; attache stores messages as given.
     #[serde(default)]
@@ -312,7 +307,7 @@ struct Reply {
     attachment_ids: Vec<String>,
 }
 
-async fn reply(
+pub async fn reply(
     core: Data,
     caller: Caller,
     id: web::Path<String>,

@@ -22,21 +22,6 @@ use crate::upload::{self, stage_bytes};
 
 type Data = web::Data<Core>;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/accessorys", web::post().to(upload_form))
-        .route(
-            "/accessorys/json-format-content",
-            web::post().to(upload_json),
-        )
-        .route("/accessorys/limits", web::get().to(limits))
-        .route("/accessorys/access-urls", web::get().to(access_urls))
-        .route("/accessorys/{id}/access-url", web::get().to(access_url))
-        .route("/accessorys/{id}", web::get().to(download))
-        .route("/accessorys/{id}", web::delete().to(delete))
-        .route("/cases", web::post().to(create_case))
-        .route("/cases/{id}", web::get().to(show_case));
-}
-
 /// The caller of a route without a JSON body (for those, see `huawei_caller` with the body).
 pub struct OsmCaller(Caller);
 
@@ -106,7 +91,7 @@ struct FormData {
     file_name: Option<String>,
 }
 
-async fn upload_form(
+pub async fn upload_form(
     core: Data,
     caller: OsmCaller,
     req: HttpRequest,
@@ -136,7 +121,7 @@ struct JsonUpload {
     accessory_data: String,
 }
 
-async fn upload_json(core: Data, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse> {
+pub async fn upload_json(core: Data, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse> {
     let caller = huawei_caller(&req, Some(&body)).await?;
     uploads::prepare(&core, &caller, None).await?;
     let upload: JsonUpload = serde_json::from_slice(&body).map_err(|e| {
@@ -164,7 +149,7 @@ async fn upload_json(core: Data, req: HttpRequest, body: web::Bytes) -> Result<H
 /// File name extensions of the allowed types, as the vendor reports its limits.
 const EXTENSIONS: &str = "txt,html,htm,pdf,png,jpg,jpeg,gif,webp,mp4,webm,ogv,mov,zip,7z,gz";
 
-async fn limits(core: Data, caller: OsmCaller) -> Result<HttpResponse> {
+pub async fn limits(core: Data, caller: OsmCaller) -> Result<HttpResponse> {
     drop(caller);
     let megabytes = core.config.max_upload_bytes as f64 / (1024.0 * 1024.0);
     Ok(HttpResponse::Ok().json(json!({
@@ -176,7 +161,7 @@ async fn limits(core: Data, caller: OsmCaller) -> Result<HttpResponse> {
     })))
 }
 
-async fn access_url(
+pub async fn access_url(
     core: Data,
     caller: OsmCaller,
     path: web::Path<String>,
@@ -186,7 +171,7 @@ async fn access_url(
     Ok(HttpResponse::Ok().json(json!({ "accessory_url": url })))
 }
 
-async fn access_urls(core: Data, caller: OsmCaller, req: HttpRequest) -> Result<HttpResponse> {
+pub async fn access_urls(core: Data, caller: OsmCaller, req: HttpRequest) -> Result<HttpResponse> {
     // The SDK repeats `accessory_ids`; a comma-separated list is accepted too.
     let ids: Vec<String> = form_urlencoded::parse(req.query_string().as_bytes())
         .filter(|(k, _)| k == "accessory_ids")
@@ -212,7 +197,7 @@ async fn access_urls(core: Data, caller: OsmCaller, req: HttpRequest) -> Result<
     Ok(HttpResponse::Ok().json(json!({ "accessory_urls": urls })))
 }
 
-async fn download(
+pub async fn download(
     core: Data,
     caller: OsmCaller,
     req: HttpRequest,
@@ -222,7 +207,11 @@ async fn download(
     files::authorized(&core, &req, &attachment).await
 }
 
-async fn delete(core: Data, caller: OsmCaller, path: web::Path<String>) -> Result<HttpResponse> {
+pub async fn delete(
+    core: Data,
+    caller: OsmCaller,
+    path: web::Path<String>,
+) -> Result<HttpResponse> {
     attachments::delete_by_id(&core, &caller.0, id(&path, "accessory")?).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -235,7 +224,7 @@ struct NewCase {
     accessory_ids: Vec<String>,
 }
 
-async fn create_case(core: Data, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse> {
+pub async fn create_case(core: Data, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse> {
     let caller = huawei_caller(&req, Some(&body)).await?;
     let case: NewCase = serde_json::from_slice(&body).map_err(|e| {
         Error::invalid(
@@ -336,7 +325,7 @@ fn case_json(ticket: &Ticket, thread: Vec<Message>, zone: time::UtcOffset) -> se
     })
 }
 
-async fn show_case(
+pub async fn show_case(
     core: Data,
     caller: OsmCaller,
     req: HttpRequest,

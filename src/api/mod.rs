@@ -1,5 +1,5 @@
-//! HTTP routes, one module per dialect: each translates its requests into core calls and the
-//! core's answers and errors into its own shape.
+//! HTTP handlers, one module per dialect (the routes to them are in `startup.rs`): each
+//! translates its requests into core calls and the core's answers and errors into its own shape.
 
 pub mod files;
 pub mod hostup;

@@ -24,24 +24,6 @@ type Data = web::Data<Core>;
 const DEFAULT_PAGE_SIZE: u32 = 10;
 const MAX_PAGE_SIZE: u32 = 300;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/support-attachments/", web::get().to(list_attachments))
-        .route("/support-attachments/", web::head().to(list_attachments))
-        .route("/support-attachments/", web::post().to(create_attachment))
-        .route(
-            "/support-attachments/{uuid}/",
-            web::get().to(retrieve_attachment),
-        )
-        .route(
-            "/support-attachments/{uuid}/",
-            web::delete().to(destroy_attachment),
-        )
-        .route("/support-issues/", web::get().to(list_issues))
-        .route("/support-issues/", web::head().to(list_issues))
-        .route("/support-issues/", web::post().to(create_issue))
-        .route("/support-issues/{uuid}/", web::get().to(retrieve_issue));
-}
-
 /// Django REST framework error bodies: `{"detail": …}`, or `{"field": [messages]}`.
 pub struct Drf;
 
@@ -304,7 +286,11 @@ async fn tickets_of(
     Ok(found)
 }
 
-async fn list_attachments(core: Data, caller: Caller, req: HttpRequest) -> Result<HttpResponse> {
+pub async fn list_attachments(
+    core: Data,
+    caller: Caller,
+    req: HttpRequest,
+) -> Result<HttpResponse> {
     let params = ListParams::parse(&req)?;
     let issue = match (params.get("issue_uuid"), params.get("issue")) {
         (Some(uuid), _) => Some(
@@ -337,7 +323,7 @@ async fn list_attachments(core: Data, caller: Caller, req: HttpRequest) -> Resul
     list_response(&req, &core, &params, items, total)
 }
 
-async fn create_attachment(
+pub async fn create_attachment(
     core: Data,
     caller: Caller,
     req: HttpRequest,
@@ -374,7 +360,7 @@ async fn on_ticket(core: &Core, caller: &Caller, id: &str) -> Result<(Attachment
     Ok((attachment, ticket))
 }
 
-async fn retrieve_attachment(
+pub async fn retrieve_attachment(
     core: Data,
     caller: Caller,
     req: HttpRequest,
@@ -390,7 +376,7 @@ async fn retrieve_attachment(
     ))))
 }
 
-async fn destroy_attachment(
+pub async fn destroy_attachment(
     core: Data,
     caller: Caller,
     id: web::Path<String>,
@@ -459,7 +445,7 @@ fn issue_json(core: &Core, caller: &Caller, t: &Ticket, description: Option<Stri
     issue
 }
 
-async fn list_issues(core: Data, caller: Caller, req: HttpRequest) -> Result<HttpResponse> {
+pub async fn list_issues(core: Data, caller: Caller, req: HttpRequest) -> Result<HttpResponse> {
     let params = ListParams::parse(&req)?;
     let total = tickets::count(&core, &caller, None).await?;
     let query = tickets::ListQuery {
@@ -476,7 +462,11 @@ async fn list_issues(core: Data, caller: Caller, req: HttpRequest) -> Result<Htt
     list_response(&req, &core, &params, items, total)
 }
 
-async fn retrieve_issue(core: Data, caller: Caller, id: web::Path<String>) -> Result<HttpResponse> {
+pub async fn retrieve_issue(
+    core: Data,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse> {
     let ticket = tickets::get(&core, &caller, uuid(&id)?).await?;
     let thread = messages::list(&core, &caller, ticket.id).await?;
     let description = thread
@@ -488,7 +478,7 @@ async fn retrieve_issue(core: Data, caller: Caller, id: web::Path<String>) -> Re
 }
 
 #[derive(Deserialize)]
-struct NewIssue {
+pub struct NewIssue {
     summary: String,
     #[serde(default)]
     description: String,
@@ -497,7 +487,7 @@ struct NewIssue {
     priority: Option<String>,
 }
 
-async fn create_issue(
+pub async fn create_issue(
     core: Data,
     caller: Caller,
     body: web::Json<NewIssue>,

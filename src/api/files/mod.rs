@@ -25,7 +25,6 @@ use respond::answer;
 /// prefix and the two segments parsed here: actix-router matches `{id}/{name}` patterns with a
 /// regex, which cost 6 % of a small download (BENCHMARKS.md).
 pub const ROUTE: &str = "/files/{id}/{name}";
-pub const SCOPE: &str = "/files";
 pub const ROUTE_PREFIX: &str = "/files/";
 
 #[derive(Deserialize)]

@@ -20,37 +20,6 @@ use crate::upload::{self, sniff::ALLOWED};
 
 type Data = web::Data<Core>;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/tickets", web::get().to(list_tickets))
-        .route("/tickets", web::post().to(create_ticket))
-        .route("/tickets/{id}", web::get().to(get_ticket))
-        .route("/tickets/{id}", web::patch().to(update_ticket))
-        .route("/tickets/{id}/messages", web::get().to(list_messages))
-        .route("/tickets/{id}/messages", web::post().to(create_message))
-        .route(
-            "/tickets/{ticket_id}/attachments",
-            web::get().to(list_attachments),
-        )
-        .route(
-            "/tickets/{ticket_id}/attachments",
-            web::post().to(upload_attachment),
-        )
-        .route(
-            "/tickets/{ticket_id}/attachments/{id}",
-            web::get().to(get_attachment),
-        )
-        .route(
-            "/tickets/{ticket_id}/attachments/{id}",
-            web::delete().to(delete_attachment),
-        )
-        .route(
-            "/tickets/{ticket_id}/attachments/{id}/download",
-            web::get().to(download_url),
-        )
-        .route("/attachment-restrictions", web::get().to(restrictions))
-        .route("/me", web::get().to(me));
-}
-
 #[derive(Deserialize, IntoParams)]
 pub struct ListParams {
     /// `open`, `pending` or `closed`.
