@@ -1,14 +1,14 @@
 //! `serve --demo`: a few realistic tickets with an image, a PDF and a log, seeded once per
 //! data directory, and fresh keys for an admin, an agent and a customer on every start.
 
+use crate::core::ingest::{self, Received};
 use crate::core::messages::Carry;
 use crate::core::model::{Role, Status, User};
 use crate::core::users::{self, NewKey};
-use crate::core::{attachments, messages, tickets, Caller, Core};
+use crate::core::{messages, tickets, Caller, Core};
 use crate::error::Result;
 use crate::ids::Id;
 use crate::store::sql::{meta, users as user_sql};
-use crate::upload::stage_bytes;
 
 const SEEDED: &str = "demo_seeded";
 
@@ -50,12 +50,11 @@ async fn post(
 ) -> Result<()> {
     let mut ids = Vec::new();
     for (name, bytes) in files {
-        let staged = stage_bytes(core, bytes).await?;
-        ids.push(
-            attachments::create(core, who, ticket, staged, Some(name))
-                .await?
-                .id,
-        );
+        let (attachment, _) = ingest::attach(core, who, Some(ticket), |stager| async move {
+            Ok(Received::file(stager.stage_bytes(bytes).await?, name))
+        })
+        .await?;
+        ids.push(attachment.id);
     }
     messages::create(core, who, ticket, body.to_owned(), ids, Carry::Named).await?;
     Ok(())

@@ -8,6 +8,7 @@ pub mod commands;
 pub mod config;
 pub mod core;
 pub mod demo;
+pub mod domain;
 pub mod error;
 pub mod error_code;
 pub mod ids;

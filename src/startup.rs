@@ -15,7 +15,7 @@ use anyhow::Context;
 
 use crate::api::{self, files, hostup, huawei, meta, native, problem, waldur};
 use crate::config::{Config, Tls};
-use crate::core::{uploads, Core};
+use crate::core::{pending, Core};
 use crate::error::Error;
 use crate::{ratelimit, ui};
 
@@ -197,14 +197,14 @@ impl Under {
     }
 }
 
-/// Removes expired pending uploads, every `uploads::sweep_interval`, for as long as the
+/// Removes expired pending uploads, every `pending::sweep_interval`, for as long as the
 /// runtime lives.
 fn spawn_sweeper(core: Arc<Core>) {
     actix_web::rt::spawn(async move {
-        let mut tick = actix_web::rt::time::interval(uploads::sweep_interval(&core));
+        let mut tick = actix_web::rt::time::interval(pending::sweep_interval(&core));
         loop {
             tick.tick().await;
-            match uploads::sweep(&core).await {
+            match pending::sweep(&core).await {
                 Ok(0) => {}
                 Ok(swept) => tracing::info!(swept, "removed expired pending uploads"),
                 Err(err) => tracing::warn!(error = %err, "sweeping pending uploads failed"),

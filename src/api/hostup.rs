@@ -7,12 +7,12 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use crate::api::files;
+use crate::core::ingest::{self, Received};
 use crate::core::messages::Carry;
 use crate::core::model::{Attachment, Message, Ticket};
-use crate::core::{attachments, messages, tickets, uploads, Caller, Core};
+use crate::core::{attachments, messages, tickets, Caller, Core};
 use crate::error::{Error, Result};
 use crate::ids::Id;
-use crate::upload;
 
 type Data = web::Data<Core>;
 
@@ -43,18 +43,17 @@ pub async fn upload(
     req: HttpRequest,
     multipart: Multipart,
 ) -> Result<HttpResponse> {
-    let form = upload::receive(&core, &caller, None, &req, multipart, &["ticketId"]).await?;
-    let ticket = match form
-        .field("ticketId")
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-    {
-        Some(text) => Some(ticket_id(text)?),
-        None => None,
-    };
-    uploads::prepare(&core, &caller, ticket).await?;
-    let (staged, name) = form.file.ok_or(Error::MissingFile)?;
-    let stored = uploads::create(&core, &caller, ticket, staged, name.as_deref()).await?;
+    let stored = ingest::stage_pending(&core, &caller, |stager| async move {
+        let form = stager.read_form(&req, multipart, &["ticketId"]).await?;
+        let ticket = form
+            .field("ticketId")
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(ticket_id)
+            .transpose()?;
+        Ok(Received::of_form(form, ticket))
+    })
+    .await?;
     let url = attachments::sign(&core, &stored, false).url;
     Ok(HttpResponse::Created().json(UploadView {
         attachment_id: stored.id.prefixed("satt"),

@@ -14,11 +14,11 @@ use serde_json::json;
 use crate::api::files;
 use crate::api::problem::{ErrorInfo, ErrorShape};
 use crate::auth::huawei_caller;
+use crate::core::ingest::{self, Received};
 use crate::core::model::{Message, Status, Ticket};
-use crate::core::{attachments, messages, tickets, uploads, Caller, Core};
+use crate::core::{attachments, messages, tickets, Caller, Core};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::Id;
-use crate::upload::{self, stage_bytes};
 
 type Data = web::Data<Core>;
 
@@ -98,20 +98,24 @@ pub async fn upload_form(
     multipart: Multipart,
 ) -> Result<HttpResponse> {
     let OsmCaller(caller) = caller;
-    let form = upload::receive(&core, &caller, None, &req, multipart, &["form_data"]).await?;
-    let form_data: FormData = match form.field("form_data") {
-        Some(text) => serde_json::from_str(text).map_err(|e| {
-            Error::invalid(
-                "/form_data",
-                "invalid_json",
-                format!("`form_data` must be a JSON string: {e}"),
-            )
-        })?,
-        None => FormData::default(),
-    };
-    let (staged, part_name) = form.file.ok_or(Error::MissingFile)?;
-    let name = form_data.file_name.or(part_name);
-    let stored = uploads::create(&core, &caller, None, staged, name.as_deref()).await?;
+    let stored = ingest::stage_pending(&core, &caller, |stager| async move {
+        let form = stager.read_form(&req, multipart, &["form_data"]).await?;
+        let form_data: FormData = match form.field("form_data") {
+            Some(text) => serde_json::from_str(text).map_err(|e| {
+                Error::invalid(
+                    "/form_data",
+                    "invalid_json",
+                    format!("`form_data` must be a JSON string: {e}"),
+                )
+            })?,
+            None => FormData::default(),
+        };
+        let file = form
+            .file
+            .map(|(staged, part_name)| (staged, form_data.file_name.or(part_name)));
+        Ok(Received { file, ticket: None })
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(json!({ "accessory_id": stored.id.to_string() })))
 }
 
@@ -123,26 +127,27 @@ struct JsonUpload {
 
 pub async fn upload_json(core: Data, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse> {
     let caller = huawei_caller(&req, Some(&body)).await?;
-    uploads::prepare(&core, &caller, None).await?;
-    let upload: JsonUpload = serde_json::from_slice(&body).map_err(|e| {
-        Error::invalid(
-            "",
-            "invalid_json",
-            format!("The JSON body is not valid: {e}"),
-        )
-    })?;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(upload.accessory_data.trim())
-        .map_err(|_| {
+    let stored = ingest::stage_pending(&core, &caller, |stager| async move {
+        let upload: JsonUpload = serde_json::from_slice(&body).map_err(|e| {
             Error::invalid(
-                "/accessory_data",
-                "invalid_base64",
-                "`accessory_data` must be base64.",
+                "",
+                "invalid_json",
+                format!("The JSON body is not valid: {e}"),
             )
         })?;
-    let staged = stage_bytes(&core, bytes).await?;
-    let stored =
-        uploads::create(&core, &caller, None, staged, Some(&upload.accessory_name)).await?;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(upload.accessory_data.trim())
+            .map_err(|_| {
+                Error::invalid(
+                    "/accessory_data",
+                    "invalid_base64",
+                    "`accessory_data` must be base64.",
+                )
+            })?;
+        let staged = stager.stage_bytes(bytes).await?;
+        Ok(Received::file(staged, &upload.accessory_name))
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(json!({ "accessory_id": stored.id.to_string() })))
 }
 

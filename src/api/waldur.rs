@@ -13,11 +13,11 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use crate::api::problem::{ErrorInfo, ErrorShape};
+use crate::core::ingest::{self, Received};
 use crate::core::model::{Attachment, Scope, Ticket};
 use crate::core::{attachments, messages, tickets, Caller, Core};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::Id;
-use crate::upload;
 
 type Data = web::Data<Core>;
 
@@ -329,10 +329,6 @@ pub async fn create_attachment(
     req: HttpRequest,
     multipart: Multipart,
 ) -> Result<HttpResponse> {
-    let form = upload::receive(&core, &caller, None, &req, multipart, &["issue"]).await?;
-    let url = form
-        .field("issue")
-        .ok_or_else(|| Error::invalid("/issue", "required", "This field is required."))?;
     let no_such_issue = || {
         Error::invalid(
             "/issue",
@@ -340,15 +336,20 @@ pub async fn create_attachment(
             "Invalid hyperlink - Object does not exist.",
         )
     };
-    let ticket_id = issue_from_url(url).ok_or_else(no_such_issue)?;
-    let ticket = attachments::prepare_upload(&core, &caller, ticket_id)
-        .await
-        .map_err(|e| match e {
-            Error::NotFound(_) => no_such_issue(),
-            other => other,
-        })?;
-    let (staged, name) = form.file.ok_or(Error::MissingFile)?;
-    let stored = attachments::create(&core, &caller, ticket_id, staged, name.as_deref()).await?;
+    let (stored, ticket) = ingest::attach(&core, &caller, None, |stager| async move {
+        let form = stager.read_form(&req, multipart, &["issue"]).await?;
+        let url = form
+            .field("issue")
+            .ok_or_else(|| Error::invalid("/issue", "required", "This field is required."))?;
+        let ticket = issue_from_url(url).ok_or_else(no_such_issue)?;
+        Ok(Received::of_form(form, Some(ticket)))
+    })
+    .await
+    // An issue the caller may not see is, to Waldur, a hyperlink to nothing.
+    .map_err(|e| match e {
+        Error::NotFound(_) => no_such_issue(),
+        other => other,
+    })?;
     Ok(HttpResponse::Created().json(attachment_json(&core, &caller, &stored, &ticket)))
 }
 

@@ -1,6 +1,6 @@
 //! Who is calling, and what they may do.
 
-use crate::core::model::{Attachment, Role, Scope, Scopes, Ticket, User};
+use crate::domain::{Attachment, Role, Scope, Scopes, Ticket, User};
 use crate::error::{Error, Result};
 use crate::ids::Id;
 

@@ -1,7 +1,5 @@
-//! Attachments: upload, list, read, delete, and signed downloads. The order of a commit is
-//! the disk first, then the database: the blob is durable under its hash before the row that
-//! names it commits, inside one write transaction so that a concurrent delete cannot remove
-//! the file in between.
+//! Attachments: find, list, read, delete, and signed download URLs. How one comes in is
+//! `ingest`.
 
 use std::fs::File;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -10,17 +8,14 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use time::OffsetDateTime;
 
 use crate::core::access::Caller;
-use crate::core::model::{format_time, now, Attachment, Scope, Ticket};
 use crate::core::tickets::visible;
 use crate::core::Core;
+use crate::domain::{format_time, now, Attachment, Scope, Sha256};
 use crate::error::{Error, Result};
 use crate::ids::Id;
 use crate::signing::{Disposition, Grant};
 use crate::store::sql::attachments as sql;
-use crate::store::Sha256;
-use crate::upload::filename::sanitize;
 use crate::upload::sniff::inline_safe;
-use crate::upload::StagedUpload;
 
 /// Path-segment encoding for file names in signed URLs: everything but unreserved characters.
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -28,95 +23,6 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'_')
     .remove(b'~');
-
-/// Checks, before any byte is read, that the caller may upload to this ticket and that it has
-/// room; the same count is checked again at commit.
-pub async fn prepare_upload(core: &Core, caller: &Caller, ticket_id: Id) -> Result<Ticket> {
-    caller.require(Scope::AttachmentsWrite)?;
-    let ticket = visible(core, caller, ticket_id).await?;
-    let limit = core.config.max_attachments_per_ticket;
-    if ticket.attachment_count as u64 >= limit {
-        return Err(Error::TooManyAttachments { limit });
-    }
-    Ok(ticket)
-}
-
-/// Commits a staged upload as an attachment of `ticket_id`, named from `client_name`.
-pub async fn create(
-    core: &Core,
-    caller: &Caller,
-    ticket_id: Id,
-    staged: StagedUpload,
-    client_name: Option<&str>,
-) -> Result<Attachment> {
-    commit(core, caller, Some(ticket_id), None, staged, client_name).await
-}
-
-/// The one commit of an upload: the blob placed under its hash and its rows recorded in one
-/// write transaction, after the per-ticket cap is checked again.
-pub(crate) async fn commit(
-    core: &Core,
-    caller: &Caller,
-    ticket_id: Option<Id>,
-    pending_until: Option<String>,
-    staged: StagedUpload,
-    client_name: Option<&str>,
-) -> Result<Attachment> {
-    let attachment = Attachment {
-        id: Id::new(),
-        ticket_id,
-        message_id: None,
-        sha256: staged.sha256,
-        filename: sanitize(client_name.unwrap_or_default()),
-        content_type: staged.content_type.to_owned(),
-        size_bytes: staged.size as i64,
-        uploaded_by: caller.user.id,
-        created_at: now(),
-        pending_until,
-    };
-    let limit = core.config.max_attachments_per_ticket;
-    let (blobs, sha) = (core.blobs.clone(), staged.sha256);
-    let (placed_new, staged) = core
-        .db
-        .blocking(move || Ok((blobs.place_early(&staged.file, &staged.sha256)?, staged)))
-        .await?;
-    let blobs = core.blobs.clone();
-    let committed = core
-        .db
-        .write(move |tx| {
-            if let Some(ticket_id) = ticket_id {
-                if sql::count_for_ticket(tx, ticket_id)? >= limit {
-                    return Err(Error::TooManyAttachments { limit });
-                }
-            }
-            blobs.place(staged.file, &staged.sha256)?;
-            let new_blob = sql::insert_blob_if_absent(
-                tx,
-                &staged.sha256,
-                staged.size as i64,
-                staged.content_type,
-                &attachment.created_at,
-            )?;
-            sql::insert_attachment(tx, &attachment)?;
-            Ok((attachment, new_blob))
-        })
-        .await;
-    match committed {
-        Ok((attachment, new_blob)) => {
-            core.metrics
-                .uploaded(attachment.size_bytes as u64, !new_blob);
-            Ok(attachment)
-        }
-        Err(err) => {
-            if placed_new {
-                // Refused (a full ticket, say): the file placed early names no row. If the
-                // removal fails too, `gc` finds the orphan.
-                let _ = remove_blob_if_unreferenced(core, sha).await;
-            }
-            Err(err)
-        }
-    }
-}
 
 /// An attachment by its id alone, for dialects whose routes carry no ticket: visible when it
 /// is on a ticket the caller sees, or is the caller's own upload on no ticket yet.

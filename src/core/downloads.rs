@@ -13,8 +13,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use hashlink::LruCache;
 
 use crate::core::attachments::unix_now;
-use crate::core::model::Attachment;
 use crate::core::Core;
+use crate::domain::Attachment;
 use crate::error::{Error, Result};
 use crate::ids::Id;
 use crate::signing::{Disposition, Grant};

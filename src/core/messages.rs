@@ -4,9 +4,9 @@
 use rusqlite::Transaction;
 
 use crate::core::access::Caller;
-use crate::core::model::{now, Attachment, Message, Scope};
 use crate::core::tickets::{check_body, visible};
 use crate::core::Core;
+use crate::domain::{now, Attachment, Message, Scope};
 use crate::error::{Error, FieldError, Result};
 use crate::ids::Id;
 use crate::store::sql::{attachments as attachment_sql, tickets as sql};

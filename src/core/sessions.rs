@@ -7,9 +7,9 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 use crate::core::access::Caller;
-use crate::core::model::{format_time, now};
 use crate::core::users::{authenticate, generate_secret, hash};
 use crate::core::Core;
+use crate::domain::{format_time, now};
 use crate::error::{Error, Result};
 use crate::store::sql::sessions as sql;
 

@@ -2,8 +2,8 @@
 
 use crate::core::access::Caller;
 use crate::core::messages::{insert, Carry};
-use crate::core::model::{now, Scope, Status, Ticket};
 use crate::core::Core;
+use crate::domain::{now, Scope, Status, Ticket};
 use crate::error::{Error, FieldError, Result};
 use crate::ids::Id;
 use crate::store::sql::tickets::{self as sql, TicketFilter};

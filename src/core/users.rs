@@ -5,8 +5,8 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::core::access::Caller;
-use crate::core::model::{now, ApiKey, Role, Scopes, User};
 use crate::core::Core;
+use crate::domain::{now, ApiKey, Role, Scopes, User};
 use crate::error::{Error, Result};
 use crate::ids::Id;
 use crate::store::sql::users as sql;

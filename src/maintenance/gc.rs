@@ -7,7 +7,7 @@ pub fn gc(data_dir: &Path) -> Result<String> {
     ensure_store(data_dir)?;
     let core = Core::open(Config::new(data_dir.to_path_buf()), String::new())?;
     let expired = actix_web::rt::System::new()
-        .block_on(uploads::sweep(&core))
+        .block_on(pending::sweep(&core))
         .context("expiring pending uploads")?;
     let mut lines = Vec::new();
     let (orphans, misplaced) = remove_orphans(data_dir, &core.db, &core.blobs)?;

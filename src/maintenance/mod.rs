@@ -16,11 +16,12 @@ use rusqlite::Connection;
 use sha2::Digest;
 
 use crate::config::Config;
-use crate::core::{uploads, Core, AKSK_SECRET, SIGNING_KEYS};
+use crate::core::{pending, Core, AKSK_SECRET, SIGNING_KEYS};
+use crate::domain::Sha256;
 use crate::store::blobs::{self, blob_path};
 use crate::store::sql::attachments::blob_row_exists;
 use crate::store::sql::maintenance::{self as sql, StoredBlob};
-use crate::store::{Blobs, Db, Sha256};
+use crate::store::{Blobs, Db};
 
 use crate::store::db::DATABASE_FILE as DATABASE;
 /// What a backup or restore writes the database to before it is complete.

@@ -9,26 +9,7 @@ use std::path::{Path, PathBuf};
 use actix_web::web::BytesMut;
 use tempfile::NamedTempFile;
 
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Sha256(pub [u8; 32]);
-
-impl Sha256 {
-    pub fn hex(&self) -> String {
-        hex::encode(self.0)
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        let mut bytes = [0u8; 32];
-        hex::decode_to_slice(text, &mut bytes).ok()?;
-        Some(Sha256(bytes))
-    }
-}
-
-impl std::fmt::Debug for Sha256 {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Sha256({})", self.hex())
-    }
-}
+use crate::domain::Sha256;
 
 /// Where the file of `sha` lives below a data directory (or below a backup of one).
 pub fn blob_path(data_dir: &Path, sha: &Sha256) -> PathBuf {
@@ -265,13 +246,5 @@ mod tests {
         assert!(path.exists(), "opening alone keeps uploads in flight");
         assert_eq!(blobs.remove_stale_temporaries().unwrap(), 1);
         assert!(!path.exists());
-    }
-
-    #[test]
-    fn sha_parses_only_64_hex_digits() {
-        let sha = sha_of(7);
-        assert_eq!(Sha256::parse(&sha.hex()), Some(sha));
-        assert_eq!(Sha256::parse("abc"), None);
-        assert_eq!(Sha256::parse(&"g".repeat(64)), None);
     }
 }

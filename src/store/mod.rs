@@ -7,5 +7,5 @@ pub mod migrate;
 pub mod signing_keys;
 pub mod sql;
 
-pub use blobs::{Blobs, Sha256};
+pub use blobs::Blobs;
 pub use db::Db;

@@ -13,10 +13,10 @@ pub use views::{AttachmentView, MessageView, TicketView, Viewer};
 use super::native_id;
 use crate::core::messages::Carry;
 use crate::core::model::{Scope, Status};
-use crate::core::{attachments, messages, tickets, Caller, Core};
+use crate::core::{attachments, ingest, messages, tickets, Caller, Core};
 use crate::error::{Error, Result};
 use crate::ids::Id;
-use crate::upload::{self, sniff::ALLOWED};
+use crate::upload::sniff::ALLOWED;
 
 type Data = web::Data<Core>;
 
@@ -232,10 +232,10 @@ pub async fn upload_attachment(
     multipart: Multipart,
 ) -> Result<HttpResponse> {
     let ticket_id = native_id(&id, "ticket")?;
-    let form = upload::receive(&core, &caller, Some(ticket_id), &req, multipart, &[]).await?;
-    let (staged, name) = form.file.ok_or(Error::MissingFile)?;
-    let attachment =
-        attachments::create(&core, &caller, ticket_id, staged, name.as_deref()).await?;
+    let (attachment, _) = ingest::attach(&core, &caller, Some(ticket_id), |stager| async move {
+        Ok(stager.read_form(&req, multipart, &[]).await?.into())
+    })
+    .await?;
     let viewer = Viewer::new(&core, &caller, &[&attachment], &[]).await?;
     Ok(HttpResponse::Created().json(viewer.attachment(attachment)))
 }

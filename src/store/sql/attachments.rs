@@ -3,9 +3,8 @@
 use rusqlite::{params, Connection, Row};
 
 use super::optional;
-use crate::core::model::Attachment;
+use crate::domain::{Attachment, Sha256};
 use crate::ids::Id;
-use crate::store::Sha256;
 
 fn attachment(row: &Row) -> rusqlite::Result<Attachment> {
     let sha: String = row.get("sha256")?;
@@ -191,7 +190,7 @@ pub fn delete_attachment(conn: &Connection, id: Id) -> rusqlite::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::model::{now, Role, User};
+    use crate::domain::{now, Role, User};
     use crate::store::db::memory;
     use crate::store::sql::users::insert_user;
 

@@ -6,7 +6,7 @@ use std::path::Path;
 use rusqlite::{Connection, DatabaseName, Row};
 
 use super::optional;
-use crate::store::Sha256;
+use crate::domain::Sha256;
 
 /// A `blobs` row: content the store says it has, and its length.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -4,7 +4,7 @@ use rusqlite::{params, Connection};
 
 use super::optional;
 use super::users::user;
-use crate::core::model::{Scopes, User};
+use crate::domain::{Scopes, User};
 use crate::ids::Id;
 
 pub struct NewSession<'a> {

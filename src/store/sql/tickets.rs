@@ -3,7 +3,7 @@
 use rusqlite::{params, Connection, Row};
 
 use super::optional;
-use crate::core::model::{Message, Status, Ticket};
+use crate::domain::{Message, Status, Ticket};
 use crate::ids::Id;
 
 const TICKET_COLUMNS: &str =
@@ -157,7 +157,7 @@ pub fn list_messages(conn: &Connection, ticket_id: Id) -> rusqlite::Result<Vec<M
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::model::{now, Role, User};
+    use crate::domain::{now, Role, User};
     use crate::store::db::memory;
     use crate::store::sql::users::insert_user;
 

@@ -1,7 +1,7 @@
 use rusqlite::{params, Connection, Row};
 
 use super::optional;
-use crate::core::model::{ApiKey, Role, Scopes, User};
+use crate::domain::{ApiKey, Role, Scopes, User};
 use crate::ids::Id;
 
 pub(super) fn user(row: &Row) -> rusqlite::Result<User> {
@@ -121,7 +121,7 @@ pub fn revoke_key(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::model::now;
+    use crate::domain::now;
     use crate::store::db::memory;
 
     #[test]

@@ -1,12 +1,13 @@
-//! The records of the domain, as the core hands them to dialects and the store returns them.
+//! The records of the domain: users, keys, scopes, tickets, messages, attachments, and the one
+//! spelling of a time.
 
 use serde::Serialize;
 use time::format_description::FormatItem;
 use time::macros::format_description;
 use time::OffsetDateTime;
 
+use crate::domain::Sha256;
 use crate::ids::Id;
-use crate::store::Sha256;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -1,0 +1,9 @@
+//! The value types every layer shares: the records the core works with and the store returns,
+//! a content hash, and an upload staged on disk. A leaf: it imports nothing from `core`,
+//! `upload` or `store`, so each of them may import it without a cycle.
+
+mod content;
+mod model;
+
+pub use content::{Sha256, StagedUpload};
+pub use model::*;
