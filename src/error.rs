@@ -59,6 +59,8 @@ pub enum Error {
     InsufficientStorage,
     #[error("The method is not allowed on this resource.")]
     MethodNotAllowed,
+    #[error("The server is busy. Retry after {retry_after} seconds.")]
+    Busy { retry_after: u64 },
     #[error("The server could not complete the request.")]
     Internal(#[source] anyhow::Error),
 }
@@ -81,6 +83,7 @@ impl Error {
             Error::SignatureInvalid => ErrorCode::SignatureInvalid,
             Error::RateLimited { .. } => ErrorCode::RateLimited,
             Error::InsufficientStorage => ErrorCode::InsufficientStorage,
+            Error::Busy { .. } => ErrorCode::Busy,
             Error::MethodNotAllowed => ErrorCode::MethodNotAllowed,
             Error::Internal(_) => ErrorCode::Internal,
         }
@@ -190,7 +193,7 @@ impl ResponseError for Error {
         if let Some(challenge) = challenge {
             res.insert_header((header::WWW_AUTHENTICATE, challenge));
         }
-        if let Error::RateLimited { retry_after } = self {
+        if let Error::RateLimited { retry_after } | Error::Busy { retry_after } = self {
             res.insert_header((header::RETRY_AFTER, *retry_after));
         }
         res.finish()

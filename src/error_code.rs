@@ -23,6 +23,7 @@ pub enum ErrorCode {
     RateLimited,
     InsufficientStorage,
     MethodNotAllowed,
+    Busy,
     /// Keep it last: the check below counts the codes up to it.
     Internal,
 }
@@ -54,6 +55,7 @@ impl ErrorCode {
         ErrorCode::RateLimited,
         ErrorCode::InsufficientStorage,
         ErrorCode::MethodNotAllowed,
+        ErrorCode::Busy,
         ErrorCode::Internal,
     ];
 
@@ -76,6 +78,7 @@ impl ErrorCode {
             ErrorCode::RateLimited => ("rate_limited", 429, "Too many requests", "The per-key rate limit was reached; wait for `Retry-After` seconds."),
             ErrorCode::InsufficientStorage => ("insufficient_storage", 507, "Insufficient storage", "The server's disk is full; nothing was stored. Try again later."),
             ErrorCode::MethodNotAllowed => ("method_not_allowed", 405, "Method not allowed", "The resource exists but does not answer this HTTP method."),
+            ErrorCode::Busy => ("busy", 503, "Busy", "The server is at its limit of work in progress (database connections or open files) and did not start this request; retry after `Retry-After` seconds."),
             ErrorCode::Internal => ("internal_error", 500, "Internal error", "Something failed inside the server. The request id identifies the log line."),
         };
         Description {

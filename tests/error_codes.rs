@@ -38,6 +38,7 @@ fn example(code: ErrorCode) -> Error {
         ErrorCode::RateLimited => Error::RateLimited { retry_after: 7 },
         ErrorCode::InsufficientStorage => Error::InsufficientStorage,
         ErrorCode::MethodNotAllowed => Error::MethodNotAllowed,
+        ErrorCode::Busy => Error::Busy { retry_after: 7 },
         ErrorCode::Internal => Error::Internal(anyhow::anyhow!("the disk caught fire")),
     }
 }
@@ -66,7 +67,7 @@ async fn check_common(code: ErrorCode, res: ServiceResponse<impl MessageBody>) -
         ErrorCode::Unauthorized | ErrorCode::InvalidCredentials | ErrorCode::InsufficientScope
     );
     assert_eq!(challenge.is_some(), wants_challenge, "{code}");
-    if code == ErrorCode::RateLimited {
+    if matches!(code, ErrorCode::RateLimited | ErrorCode::Busy) {
         assert_eq!(header(&res, "retry-after"), "7");
     }
     let bytes = test::read_body(res).await;

@@ -214,3 +214,35 @@ async fn readyz_reports_not_ready_below_the_free_space_floor() {
     assert_eq!(res.status(), 503);
     assert_eq!(res.json::<Value>().await.unwrap()["status"], "not_ready");
 }
+
+/// Every database connection busy: a request waits a bounded time for one, then is answered
+/// 503 `busy` with `Retry-After` in its dialect's shape, never left hanging (issue 11).
+#[actix_web::test]
+async fn with_every_connection_busy_a_request_is_answered_503_busy() {
+    let app = spawn_app().await;
+    let (release, held) = std::sync::mpsc::channel::<()>();
+    let held = std::sync::Arc::new(std::sync::Mutex::new(held));
+    let mut holders = Vec::new();
+    for _ in 0..8 {
+        let (db, held) = (app.core.db.clone(), held.clone());
+        holders.push(actix_web::rt::spawn(async move {
+            db.run(move |_conn| {
+                let _ = held.lock().unwrap().recv();
+                Ok(())
+            })
+            .await
+        }));
+    }
+    let res = app.get(&app.agent, "/v1/tickets").await;
+    assert_eq!(res.status(), 503);
+    assert_eq!(res.headers()["retry-after"], "1");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "busy");
+    for _ in 0..8 {
+        release.send(()).unwrap();
+    }
+    for holder in holders {
+        holder.await.unwrap().unwrap();
+    }
+    assert_eq!(app.get(&app.agent, "/v1/tickets").await.status(), 200);
+}

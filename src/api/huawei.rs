@@ -55,6 +55,7 @@ fn osm_error(code: ErrorCode) -> (&'static str, &'static str) {
         ErrorCode::RateLimited => ("APIGW.0308", "请求超过流控阈值。"),
         ErrorCode::InsufficientStorage => ("OSM.0507", "存储空间不足。"),
         ErrorCode::MethodNotAllowed => ("OSM.0405", "不支持该请求方法。"),
+        ErrorCode::Busy => ("OSM.0503", "系统繁忙，请稍后重试。"),
         ErrorCode::Internal => ("OSM.0500", "系统内部错误。"),
     }
 }

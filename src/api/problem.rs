@@ -90,6 +90,7 @@ pub fn error_info(res: &ServiceResponse<impl MessageBody>) -> Option<ErrorInfo> 
         405 => ErrorCode::MethodNotAllowed,
         413 => ErrorCode::FileTooLarge,
         429 => ErrorCode::RateLimited,
+        503 => ErrorCode::Busy,
         400..=499 => ErrorCode::InvalidRequest,
         _ => ErrorCode::Internal,
     };

@@ -76,6 +76,7 @@ fn drf_detail(info: &ErrorInfo, req: &HttpRequest) -> String {
         | ErrorCode::SignatureInvalid
         | ErrorCode::RateLimited
         | ErrorCode::InsufficientStorage
+        | ErrorCode::Busy
         | ErrorCode::Internal => info.detail.clone(),
     }
 }

@@ -1,8 +1,11 @@
-//! The SQLite pool and the one helper that runs blocking work (SQL, fsync, hashing) off the
-//! async workers. A semaphore in front of the blocking pool bounds how much of it runs at once.
+//! The SQLite pool, and the two helpers that run blocking work off the async workers: `run` and
+//! `write` for SQL, bounded by a semaphore sized to the pool so that no thread ever waits
+//! inside r2d2; `blocking` for other blocking I/O (hashing, fsync, file reads), bounded by its
+//! own. A request that waits too long for SQL is answered 503 `busy`, never left hanging.
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use r2d2_sqlite::SqliteConnectionManager;
@@ -15,14 +18,20 @@ use crate::store::migrate;
 /// The database's file name in the data directory.
 pub const DATABASE_FILE: &str = "attache.db";
 
-/// How many blocking jobs may run at once; more wait (asynchronously) for a permit.
+/// How many blocking I/O jobs may run at once; more wait (asynchronously) for a permit.
 const BLOCKING_PERMITS: usize = 32;
+/// Connections, and so SQL jobs that may run at once.
 const POOL_SIZE: u32 = 8;
+/// How long a request waits for a connection before it is answered 503 `busy`.
+const SQL_WAIT: Duration = Duration::from_secs(10);
 
 #[derive(Clone)]
 pub struct Db {
     pool: r2d2::Pool<SqliteConnectionManager>,
-    permits: Arc<Semaphore>,
+    /// One per pooled connection: SQL jobs hold one while they run.
+    sql_permits: Arc<Semaphore>,
+    /// Blocking I/O that is not SQL.
+    io_permits: Arc<Semaphore>,
     /// The schema version the database holds once opened (always `migrate::latest()`).
     pub schema_version: u32,
 }
@@ -46,6 +55,7 @@ impl Db {
         let manager = SqliteConnectionManager::file(path).with_init(configure);
         let pool = r2d2::Pool::builder()
             .max_size(POOL_SIZE)
+            .connection_timeout(SQL_WAIT)
             .build(manager)
             .with_context(|| format!("opening database {}", path.display()))?;
         let mut conn = pool.get()?;
@@ -58,35 +68,45 @@ impl Db {
         migrated.log();
         Ok(Db {
             pool,
-            permits: Arc::new(Semaphore::new(BLOCKING_PERMITS)),
+            sql_permits: Arc::new(Semaphore::new(POOL_SIZE as usize)),
+            io_permits: Arc::new(Semaphore::new(BLOCKING_PERMITS)),
             schema_version: migrated.to,
         })
     }
 
-    /// Runs `job` on the blocking thread pool, bounded by the semaphore. Never `block_in_place`.
+    /// Runs blocking I/O that is not SQL (hashing, fsync, file reads) on the blocking thread
+    /// pool, bounded by its semaphore. Never `block_in_place`.
     pub async fn blocking<F, R>(&self, job: F) -> Result<R>
     where
         F: FnOnce() -> Result<R> + Send + 'static,
         R: Send + 'static,
     {
         let _permit = self
-            .permits
+            .io_permits
             .acquire()
             .await
             .map_err(|e| Error::Internal(e.into()))?;
-        actix_web::rt::task::spawn_blocking(job)
-            .await
-            .map_err(|e| Error::Internal(anyhow::anyhow!("blocking job failed: {e}")))?
+        spawn_blocking(job).await
     }
 
-    /// Runs SQL off the async workers with a pooled connection.
+    /// Runs SQL off the async workers with a pooled connection. Waits at most `SQL_WAIT` for
+    /// one of the pool's permits, then answers `busy`: with one permit per connection, the
+    /// connection is free once the permit is held.
     pub async fn run<F, R>(&self, job: F) -> Result<R>
     where
         F: FnOnce(&mut Connection) -> Result<R> + Send + 'static,
         R: Send + 'static,
     {
+        let permit = tokio::time::timeout(SQL_WAIT, self.sql_permits.clone().acquire_owned());
+        let _permit = match permit.await {
+            Ok(permit) => permit.map_err(|e| Error::Internal(e.into()))?,
+            Err(_) => {
+                tracing::warn!("every database connection stayed busy for {SQL_WAIT:?}");
+                return Err(Error::Busy { retry_after: 1 });
+            }
+        };
         let pool = self.pool.clone();
-        self.blocking(move || job(&mut *pool.get()?)).await
+        spawn_blocking(move || job(&mut *pool.get()?)).await
     }
 
     /// Runs SQL in a write transaction taken up front (`BEGIN IMMEDIATE`), so that the
@@ -150,6 +170,16 @@ fn sibling(path: &Path, suffix: &str) -> std::path::PathBuf {
     let mut name = path.as_os_str().to_owned();
     name.push(suffix);
     name.into()
+}
+
+async fn spawn_blocking<F, R>(job: F) -> Result<R>
+where
+    F: FnOnce() -> Result<R> + Send + 'static,
+    R: Send + 'static,
+{
+    actix_web::rt::task::spawn_blocking(job)
+        .await
+        .map_err(|e| Error::Internal(anyhow::anyhow!("blocking job failed: {e}")))?
 }
 
 fn write_tx<F, R>(conn: &mut Connection, job: F) -> Result<R>
