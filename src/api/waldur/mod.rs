@@ -4,82 +4,27 @@
 //! header, errors are Django REST framework shapes, and paths keep Waldur's trailing slashes.
 
 use std::collections::hash_map::Entry;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use actix_multipart::Multipart;
-use actix_web::http::header::{self, ContentType};
-use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder};
+use actix_web::http::header::ContentType;
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
-use crate::api::problem::{ErrorInfo, ErrorShape};
 use crate::core::ingest::{self, Received};
 use crate::core::model::{Attachment, Scope, Ticket};
 use crate::core::{attachments, messages, tickets, Caller, Core};
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::{Error, Result};
 use crate::ids::Id;
 
+mod errors;
+mod list;
+
+pub use errors::Drf;
+use list::{list_response, ListParams};
+
 type Data = web::Data<Core>;
-
-const DEFAULT_PAGE_SIZE: u32 = 10;
-const MAX_PAGE_SIZE: u32 = 300;
-
-/// Django REST framework error bodies: `{"detail": …}`, or `{"field": [messages]}`.
-pub struct Drf;
-
-impl ErrorShape for Drf {
-    fn body(info: &ErrorInfo, req: &HttpRequest) -> (&'static str, String) {
-        let body = if info.errors.is_empty() {
-            let detail = drf_detail(info, req);
-            json!({ "detail": detail })
-        } else {
-            let mut fields: Map<String, Value> = Map::new();
-            for e in &info.errors {
-                let field = e
-                    .pointer
-                    .trim_start_matches('/')
-                    .split('/')
-                    .next()
-                    .unwrap_or_default();
-                let field = if field.is_empty() {
-                    "non_field_errors"
-                } else {
-                    field
-                };
-                let messages = fields.entry(field).or_insert_with(|| json!([]));
-                if let Value::Array(list) = messages {
-                    list.push(e.detail.clone().into());
-                }
-            }
-            Value::Object(fields)
-        };
-        ("application/json", body.to_string())
-    }
-}
-
-/// The `detail` Django REST framework writes for each code; the rest keep attache's words.
-fn drf_detail(info: &ErrorInfo, req: &HttpRequest) -> String {
-    let permission = "You do not have permission to perform this action.";
-    match info.code {
-        ErrorCode::Unauthorized => "Authentication credentials were not provided.".to_owned(),
-        ErrorCode::InvalidCredentials => "Invalid token.".to_owned(),
-        ErrorCode::InsufficientScope | ErrorCode::Forbidden => permission.to_owned(),
-        ErrorCode::NotFound => "Not found.".to_owned(),
-        ErrorCode::MethodNotAllowed => format!("Method \"{}\" not allowed.", req.method()),
-        ErrorCode::InvalidRequest
-        | ErrorCode::FileTooLarge
-        | ErrorCode::UnsupportedFileType
-        | ErrorCode::EmptyFile
-        | ErrorCode::MissingFile
-        | ErrorCode::TooManyAttachments
-        | ErrorCode::UrlExpired
-        | ErrorCode::SignatureInvalid
-        | ErrorCode::RateLimited
-        | ErrorCode::InsufficientStorage
-        | ErrorCode::Busy
-        | ErrorCode::Internal => info.detail.clone(),
-    }
-}
 
 /// Either uuid spelling, else 404.
 fn uuid(text: &str) -> Result<Id> {
@@ -98,162 +43,6 @@ fn issue_url(core: &Core, id: Id) -> String {
 
 fn issue_key(ticket: &Ticket) -> String {
     format!("SUP-{}", ticket.number)
-}
-
-/// The query parameters that filter a list, carried into its `Link`s.
-const LIST_FILTERS: &[&str] = &["issue", "issue_uuid"];
-
-/// The query as Waldur clients send it (repeated `field`), with paging read out of it.
-struct ListParams {
-    pairs: Vec<(String, String)>,
-    page: u32,
-    page_size: u32,
-    fields: Vec<String>,
-}
-
-impl ListParams {
-    fn parse(req: &HttpRequest) -> Result<Self> {
-        let pairs: Vec<(String, String)> = form_urlencoded::parse(req.query_string().as_bytes())
-            .into_owned()
-            .collect();
-        let get = |name: &str| {
-            pairs
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.as_str())
-        };
-        let page = match get("page") {
-            None => 1,
-            Some(p) => p
-                .parse::<u32>()
-                .ok()
-                .filter(|p| *p >= 1)
-                .ok_or(Error::NotFound("page"))?,
-        };
-        let page_size = get("page_size")
-            .and_then(|s| s.parse::<u32>().ok())
-            .filter(|s| *s >= 1)
-            .map_or(DEFAULT_PAGE_SIZE, |s| s.min(MAX_PAGE_SIZE));
-        let fields = pairs
-            .iter()
-            .filter(|(k, _)| k == "field")
-            .map(|(_, v)| v.clone())
-            .collect();
-        Ok(ListParams {
-            pairs,
-            page,
-            page_size,
-            fields,
-        })
-    }
-
-    fn get(&self, name: &str) -> Option<&str> {
-        self.pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn offset(&self) -> u32 {
-        (self.page - 1).saturating_mul(self.page_size)
-    }
-
-    /// The same list at another page; `None` drops `page`, as Django REST framework does for
-    /// the first page.
-    fn url(&self, base: &str, page: Option<u32>, fields: &HashSet<&str>) -> String {
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        let mut seen = HashSet::new();
-        for (k, v) in &self.pairs {
-            let carried = match k.as_str() {
-                "field" => fields.contains(v.as_str()),
-                k => k == "page_size" || LIST_FILTERS.contains(&k),
-            };
-            if carried && seen.insert((k, v)) {
-                query.append_pair(k, v);
-            }
-        }
-        if let Some(page) = page {
-            query.append_pair("page", &page.to_string());
-        }
-        let query = query.finish();
-        if query.is_empty() {
-            base.to_owned()
-        } else {
-            format!("{base}?{query}")
-        }
-    }
-
-    /// `X-Result-Count` and `Link` (first, prev, next, last). A page past the last is 404.
-    /// The links carry what shapes the list, each once: `page_size`, the filters, and the
-    /// `field`s that name a field of the items (2,000 junk `field=` parameters made a 69 KB
-    /// header that clients cannot read).
-    fn headers(
-        &self,
-        res: &mut HttpResponseBuilder,
-        base: &str,
-        total: u64,
-        items: &[Value],
-    ) -> Result<()> {
-        let last = total.div_ceil(self.page_size as u64).max(1) as u32;
-        if self.page > last {
-            return Err(Error::NotFound("page"));
-        }
-        let fields: HashSet<&str> = items
-            .iter()
-            .filter_map(Value::as_object)
-            .flat_map(|item| item.keys().map(String::as_str))
-            .collect();
-        let url = |page| self.url(base, page, &fields);
-        let at = |page: u32| if page == 1 { None } else { Some(page) };
-        let mut links = vec![format!("<{}>; rel=\"first\"", url(None))];
-        if self.page > 1 {
-            links.push(format!("<{}>; rel=\"prev\"", url(at(self.page - 1))));
-        }
-        if self.page < last {
-            links.push(format!("<{}>; rel=\"next\"", url(Some(self.page + 1))));
-        }
-        links.push(format!("<{}>; rel=\"last\"", url(at(last))));
-        res.insert_header(("X-Result-Count", total.to_string()));
-        res.insert_header((header::LINK, links.join(", ")));
-        Ok(())
-    }
-
-    /// Keeps only the requested `field`s of each item, when any were asked for.
-    fn sparse(&self, item: Value) -> Value {
-        match item {
-            Value::Object(map) if !self.fields.is_empty() => Value::Object(
-                map.into_iter()
-                    .filter(|(k, _)| self.fields.contains(k))
-                    .collect(),
-            ),
-            other => other,
-        }
-    }
-}
-
-fn list_response(
-    req: &HttpRequest,
-    core: &Core,
-    params: &ListParams,
-    items: Vec<Value>,
-    total: u64,
-) -> Result<HttpResponse> {
-    let mut res = HttpResponse::Ok();
-    params.headers(
-        &mut res,
-        &format!("{}{}", core.public_url, req.path()),
-        total,
-        &items,
-    )?;
-    if req.method() == actix_web::http::Method::HEAD {
-        return Ok(res.finish());
-    }
-    Ok(res.json(
-        items
-            .into_iter()
-            .map(|i| params.sparse(i))
-            .collect::<Vec<_>>(),
-    ))
 }
 
 fn attachment_json(core: &Core, caller: &Caller, a: &Attachment, ticket: &Ticket) -> Value {
