@@ -15,6 +15,8 @@ CREATE TABLE IF NOT EXISTS users (
 );
 
 -- Only the SHA-256 of a key is kept; keys are 160 random bits, so a fast hash is enough.
+-- An AK/SK pair is a row too (its prefix is the AK); sk_scheme says how its SK is derived
+-- (1: attache 0.1.0's, 2: since; migrations/V2), NULL for API keys.
 CREATE TABLE IF NOT EXISTS api_keys (
     id          BLOB PRIMARY KEY,
     user_id     BLOB NOT NULL REFERENCES users (id) ON DELETE CASCADE,
@@ -23,7 +25,8 @@ CREATE TABLE IF NOT EXISTS api_keys (
     scopes      TEXT NOT NULL,
     label       TEXT NOT NULL DEFAULT '',
     created_at  TEXT NOT NULL,
-    revoked_at  TEXT
+    revoked_at  TEXT,
+    sk_scheme   INTEGER
 );
 
 CREATE TABLE IF NOT EXISTS tickets (

@@ -314,6 +314,23 @@ fn a_copy_of_the_database_is_kept_before_the_first_migration() {
         migrate::Stored::Version(migrate::latest())
     );
 
+    // Migration 2 marked the AK/SK pair 0.1.0 made as scheme 1, and no API key.
+    let conn = Connection::open(data.join("attache.db")).unwrap();
+    let schemes: Vec<(String, Option<i64>)> = conn
+        .prepare("SELECT prefix, sk_scheme FROM api_keys")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let ak = manifest()["aksk"]["ak"].as_str().unwrap().to_owned();
+    for (prefix, scheme) in &schemes {
+        let expected = if *prefix == ak { Some(1) } else { None };
+        assert_eq!(*scheme, expected, "{prefix}");
+    }
+    assert!(schemes.iter().any(|(p, _)| *p == ak));
+    drop(conn);
+
     // The next start has nothing to migrate and leaves the copy as it was.
     let before = fs::read(&copy).unwrap();
     let (ok, _, err) = attache(&["user", "list", "--data-dir", data.to_str().unwrap()]);
@@ -477,10 +494,16 @@ fn version_prints_the_version() {
 /// added to the list; an old one changed fails this test (and refinery's checksum at start).
 #[test]
 fn released_migrations_are_never_edited() {
-    let pinned = [(
-        "V1__initial.sql",
-        "ce04a3b8de653bf8bc9ac4f86fcd9f63a55742e520b4fb2e79ccc2b92b4a9b89",
-    )];
+    let pinned = [
+        (
+            "V1__initial.sql",
+            "ce04a3b8de653bf8bc9ac4f86fcd9f63a55742e520b4fb2e79ccc2b92b4a9b89",
+        ),
+        (
+            "V2__secret_key_scheme.sql",
+            "452c70172215b48eac127a8208a88994c443985b6b77bdf466570a034cf89da6",
+        ),
+    ];
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
     let mut found: Vec<String> = fs::read_dir(&dir)
         .unwrap()

@@ -7,7 +7,7 @@ use sha2::Sha256;
 
 use crate::core::access::Caller;
 use crate::core::model::{Role, Scopes};
-use crate::core::users::{hash, new_credential};
+use crate::core::users::{hash, new_credential, Credential};
 use crate::core::Core;
 use crate::error::{Error, Result};
 use crate::store::sql::users as sql;
@@ -25,18 +25,37 @@ fn access_key_hash(access_key: &str) -> [u8; 32] {
     hash(&format!("ak:{access_key}"))
 }
 
-/// The SK of an AK: 40 characters of HMAC-SHA256(server secret, AK).
-pub fn secret_key(server_secret: &[u8; 32], access_key: &str) -> String {
+/// How the SKs of new pairs are derived (`api_keys.sk_scheme`).
+const SK_SCHEME: u8 = 2;
+
+/// The SK of an AK: 40 characters from HMAC-SHA256(server secret, AK). Scheme 1 (attache
+/// 0.1.0) took the low 5 bits of each byte and, short of bytes, repeated its first 8
+/// characters at the end; scheme 2 packs the first 200 bits, 5 to a character. A pair keeps
+/// its scheme, so no SK ever changes.
+pub fn secret_key(server_secret: &[u8; 32], access_key: &str, scheme: u8) -> String {
     use hmac::{Hmac, Mac};
     let mut mac = Hmac::<Sha256>::new_from_slice(server_secret).expect("any key length works");
     mac.update(access_key.as_bytes());
     let bytes = mac.finalize().into_bytes();
-    bytes
-        .iter()
-        .chain(bytes.iter())
-        .take(40)
-        .map(|b| AK_ALPHABET[(b & 31) as usize] as char)
-        .collect()
+    if scheme == 1 {
+        return bytes
+            .iter()
+            .chain(bytes.iter())
+            .take(40)
+            .map(|b| AK_ALPHABET[(b & 31) as usize] as char)
+            .collect();
+    }
+    // Base32 with the AK alphabet over the first 25 bytes (200 bits, 40 characters): a few
+    // lines, where a base32 crate would need a custom alphabet spelled out anyway.
+    let (mut sk, mut acc, mut held) = (String::with_capacity(40), 0u32, 0);
+    for &byte in &bytes[..25] {
+        (acc, held) = ((acc << 8) | u32::from(byte), held + 8);
+        while held >= 5 {
+            held -= 5;
+            sk.push(AK_ALPHABET[((acc >> held) & 31) as usize] as char);
+        }
+    }
+    sk
 }
 
 /// Creates an AK/SK pair for `user_name` (the user is created when missing, as for keys).
@@ -60,11 +79,14 @@ pub fn create_access_key(
         role,
         scopes,
         label,
-        &access_key_hash(&access_key),
-        &access_key,
+        Credential {
+            key_hash: &access_key_hash(&access_key),
+            prefix: &access_key,
+            sk_scheme: Some(SK_SCHEME),
+        },
     )?;
     Ok(NewAccessKey {
-        secret_key: secret_key(server_secret, &access_key),
+        secret_key: secret_key(server_secret, &access_key, SK_SCHEME),
         access_key,
     })
 }
@@ -77,16 +99,19 @@ pub async fn access_key_owner(core: &Core, access_key: &str) -> Result<(Caller, 
     let key_hash = access_key_hash(access_key);
     let owner = core
         .db
-        .run(move |conn| Ok(sql::key_owner(conn, &key_hash)?))
+        .run(move |conn| {
+            let owner = sql::key_owner(conn, &key_hash)?;
+            Ok(owner.zip(sql::sk_scheme(conn, &key_hash)?))
+        })
         .await?;
-    let (user, key_id, scopes) = owner.ok_or(Error::InvalidCredentials)?;
+    let ((user, key_id, scopes), scheme) = owner.ok_or(Error::InvalidCredentials)?;
     Ok((
         Caller {
             user,
             key_id,
             scopes,
         },
-        secret_key(&core.aksk_secret, access_key),
+        secret_key(&core.aksk_secret, access_key, scheme),
     ))
 }
 
@@ -127,6 +152,34 @@ impl SeenSignatures {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 12, finding 12: the SK repeated its first 8 characters at its end. Scheme 1 stays
+    /// exactly as 0.1.0 derived it (pinned), so the pairs it made keep working.
+    #[test]
+    fn secret_keys_by_scheme() {
+        let secret = [7u8; 32];
+        let old = secret_key(&secret, "AKEXAMPLE", 1);
+        // Both values computed apart from this code (Python's hmac, the same two rules).
+        assert_eq!(old, "AAVUZZFM6WUPHZR3JBLLGTX6JHHVXLUGAAVUZZFM");
+        assert_eq!(
+            old[..8],
+            old[32..],
+            "scheme 1's repetition, kept for old pairs"
+        );
+        let new = secret_key(&secret, "AKEXAMPLE", 2);
+        assert_eq!(new, "ABADGWYZG6U2ZRAWQLGWQP9RHFELDLTL2329MZGJ");
+        assert_ne!(new[..8], new[32..]);
+        assert!(new.bytes().all(|c| AK_ALPHABET.contains(&c)));
+        // Every character is 5 bits of the MAC: flipping the AK changes most of them.
+        let other = secret_key(&secret, "AKEXAMPLF", 2);
+        assert!(
+            new.bytes()
+                .zip(other.bytes())
+                .filter(|(a, b)| a != b)
+                .count()
+                > 30
+        );
+    }
 
     #[test]
     fn a_signature_is_accepted_once_within_its_window() {

@@ -89,8 +89,11 @@ pub fn create_key(
         role,
         scopes,
         label,
-        &hash(&secret),
-        &secret[..SHOWN_PREFIX_LEN],
+        Credential {
+            key_hash: &hash(&secret),
+            prefix: &secret[..SHOWN_PREFIX_LEN],
+            sk_scheme: None,
+        },
     )?;
     Ok(NewKey {
         secret,
@@ -101,14 +104,21 @@ pub fn create_key(
 
 /// Records a credential (by its hash) for `user_name`, creating the user when missing and
 /// checking that the role may hold the scopes.
+/// What identifies a new credential: the hash it is found by, the prefix `key list` shows, and
+/// for an AK/SK pair how its SK is derived.
+pub(crate) struct Credential<'a> {
+    pub key_hash: &'a [u8],
+    pub prefix: &'a str,
+    pub sk_scheme: Option<u8>,
+}
+
 pub(crate) fn new_credential(
     db: &Db,
     user_name: &str,
     role: Role,
     scopes: Option<Scopes>,
     label: &str,
-    key_hash: &[u8],
-    prefix: &str,
+    credential: Credential,
 ) -> Result<(User, Scopes)> {
     let user = match db.run_now(|conn| Ok(sql::user_by_name(conn, user_name.trim())?))? {
         Some(user) => user,
@@ -127,11 +137,12 @@ pub(crate) fn new_credential(
         let key = sql::NewKey {
             id: Id::new(),
             user_id: user.id,
-            key_hash,
-            prefix,
+            key_hash: credential.key_hash,
+            prefix: credential.prefix,
             scopes,
             label,
             created_at: &now(),
+            sk_scheme: credential.sk_scheme,
         };
         Ok(sql::insert_key(tx, &key)?)
     })?;

@@ -48,12 +48,14 @@ pub struct NewKey<'a> {
     pub scopes: Scopes,
     pub label: &'a str,
     pub created_at: &'a str,
+    /// For an AK/SK pair, how its SK is derived; `None` for an API key.
+    pub sk_scheme: Option<u8>,
 }
 
 pub fn insert_key(conn: &Connection, key: &NewKey) -> rusqlite::Result<()> {
     conn.execute(
-        "INSERT INTO api_keys (id, user_id, key_hash, prefix, scopes, label, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO api_keys (id, user_id, key_hash, prefix, scopes, label, created_at, sk_scheme)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             key.id,
             key.user_id,
@@ -61,7 +63,8 @@ pub fn insert_key(conn: &Connection, key: &NewKey) -> rusqlite::Result<()> {
             key.prefix,
             key.scopes.to_db(),
             key.label,
-            key.created_at
+            key.created_at,
+            key.sk_scheme
         ],
     )?;
     Ok(())
@@ -82,6 +85,16 @@ pub fn key_owner(
             Ok((user(row)?, row.get("key_id")?, Scopes::from_db(&scopes)))
         },
     ))
+}
+
+/// How the SK of an AK/SK pair is derived, by the AK's hash (`None`: no such unrevoked pair).
+pub fn sk_scheme(conn: &Connection, key_hash: &[u8]) -> rusqlite::Result<Option<u8>> {
+    optional(conn.query_row(
+        "SELECT sk_scheme FROM api_keys WHERE key_hash = ?1 AND revoked_at IS NULL",
+        [key_hash],
+        |row| row.get::<_, Option<u8>>(0),
+    ))
+    .map(Option::flatten)
 }
 
 pub fn list_keys(conn: &Connection, user_name: Option<&str>) -> rusqlite::Result<Vec<ApiKey>> {
@@ -146,6 +159,7 @@ mod tests {
                 scopes,
                 label: "",
                 created_at: &now(),
+                sk_scheme: None,
             },
         )
         .unwrap();
