@@ -113,6 +113,14 @@ pub struct ServeArgs {
     /// Seed demo tickets, users and files, and print fresh demo keys.
     #[arg(long, env = "ATTACHE_DEMO")]
     pub demo: bool,
+    /// Serve a fresh temporary data directory (instead of --data-dir), removed when attache
+    /// stops: a clean state for each test run.
+    #[arg(long, env = "ATTACHE_EPHEMERAL")]
+    pub ephemeral: bool,
+    /// Once the server accepts connections, write its base URL (and a newline) to this file,
+    /// for test harnesses that start attache on port 0.
+    #[arg(long, env = "ATTACHE_READY_FILE")]
+    pub ready_file: Option<PathBuf>,
 }
 
 impl ServeArgs {

@@ -33,6 +33,17 @@ pub fn run(data_dir: &Path, command: Command) -> anyhow::Result<()> {
     }
 }
 
+/// Writes the URL whole or not at all (a harness polling for the file never reads half of it).
+fn write_ready_file(path: &Path, url: &str) -> anyhow::Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
+    let mut file = tempfile::NamedTempFile::new_in(dir.unwrap_or(Path::new(".")))
+        .with_context(|| format!("writing {}", path.display()))?;
+    std::io::Write::write_all(&mut file, format!("{url}\n").as_bytes())?;
+    file.persist(path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
 /// Prints a command's one-line answer on stdout.
 fn print(answer: impl std::fmt::Display) -> anyhow::Result<()> {
     println!("{answer}");
@@ -181,6 +192,17 @@ fn curl_examples(base: &str, key: &str, ticket: Id) -> String {
 }
 
 fn serve(data_dir: &Path, args: ServeArgs) -> anyhow::Result<()> {
+    // Removed when `serve` returns (a stop by signal included; not after a second signal).
+    let ephemeral = match args.ephemeral {
+        true => Some(
+            tempfile::Builder::new()
+                .prefix("attache-ephemeral-")
+                .tempdir()
+                .context("creating a temporary data directory")?,
+        ),
+        false => None,
+    };
+    let data_dir = ephemeral.as_ref().map_or(data_dir, |dir| dir.path());
     let config = args.config(data_dir.to_path_buf())?;
     actix_web::rt::System::new().block_on(async move {
         let (listener, core) = startup::prepare(config, &args.listen)?;
@@ -203,6 +225,9 @@ fn serve(data_dir: &Path, args: ServeArgs) -> anyhow::Result<()> {
             eprintln!("{examples}");
         }
         let server = startup::run(listener, core.clone())?;
+        if let Some(path) = &args.ready_file {
+            write_ready_file(path, &core.public_url)?;
+        }
         stop_on_signals(server.handle(), core.config.shutdown_timeout.as_secs());
         server.await?;
         tracing::info!("attache stopped");

@@ -500,3 +500,40 @@ async fn a_second_signal_stops_at_once() {
     );
     drop(again);
 }
+
+/// `serve --ephemeral` on port 0: a fresh temporary data directory, the URL in the ready file
+/// once it serves, a first admin key on stdout, and nothing left behind after SIGTERM.
+#[actix_web::test]
+async fn an_ephemeral_server_writes_its_url_and_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let ready = dir.path().join("ready");
+    let unused = dir.path().join("not-used");
+    let mut server = serve(
+        &unused,
+        &["--ephemeral", "--ready-file", ready.to_str().unwrap()],
+    );
+    // The file appears once the server is built, just after the log line `serve` waits for.
+    let mut waited = 0;
+    while !ready.exists() && waited < 200 {
+        std::thread::sleep(Duration::from_millis(50));
+        waited += 1;
+    }
+    let url = std::fs::read_to_string(&ready).unwrap();
+    assert_eq!(url.trim_end(), server.base);
+    assert!(url.ends_with('\n'));
+    let key = server.stdout[0].split('\t').nth(2).unwrap().to_owned();
+    assert_eq!(me(&server.base, &key).await.status(), 200);
+    assert!(!unused.exists(), "--data-dir is not used");
+    let log = server.stderr.lock().unwrap().clone();
+    let data = log
+        .split("(data in ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .unwrap()
+        .to_owned();
+    assert!(std::path::Path::new(&data).join("attache.db").is_file());
+
+    signal(&server, libc::SIGTERM);
+    assert!(wait_for_exit(&mut server, Duration::from_secs(30)).success());
+    assert!(!std::path::Path::new(&data).exists(), "{data} was removed");
+}
