@@ -8,6 +8,7 @@ use rust_embed::RustEmbed;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::UI_COOKIE;
+use crate::core::access::AccessView;
 use crate::core::model::Scope;
 use crate::core::sessions::{self, SESSION_LIFETIME};
 use crate::core::{Caller, Core};
@@ -44,6 +45,8 @@ pub async fn asset(path: web::Path<String>) -> Result<HttpResponse> {
 struct SessionView {
     user: serde_json::Value,
     scopes: Vec<&'static str>,
+    /// The same as `/v1/me`'s: what the page may offer.
+    access: AccessView,
     csrf: String,
 }
 
@@ -55,6 +58,7 @@ fn view(caller: &Caller, csrf: String) -> SessionView {
             "role": caller.user.role.as_str(),
         }),
         scopes: caller.scopes.iter().map(Scope::as_str).collect(),
+        access: caller.access(),
         csrf,
     }
 }

@@ -9,7 +9,7 @@ import { ticketView } from './views/ticket.js';
 import { openNewTicket } from './views/newticket.js';
 
 const app = document.getElementById('app');
-let current = null; // {user, scopes, csrf}
+let current = null; // {user, scopes, access: {tickets, may}, csrf}
 let cleanup = null;
 let restrictions = null;
 
@@ -18,9 +18,13 @@ const ctx = {
   get user() {
     return current && current.user;
   },
+  /** Whether the server says this caller may act under `scope`; the page adds no rule of its own. */
   can(scope) {
-    const scopes = (current && current.scopes) || [];
-    return scopes.includes(scope) || scopes.includes('admin');
+    return Boolean(current && current.access && current.access.may[scope]);
+  },
+  /** Which tickets the caller sees: 'all', or only their 'own'. */
+  get sees() {
+    return current && current.access ? current.access.tickets : 'own';
   },
   async restrictions() {
     // Without the limits the page still uploads; the server checks anyway. Asked again next time.

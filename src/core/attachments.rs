@@ -39,8 +39,7 @@ pub async fn find(core: &Core, caller: &Caller, id: Id) -> Result<Attachment> {
                 .await
                 .map_err(|_| Error::NotFound("attachment"))?;
         }
-        None if attachment.uploaded_by == caller.user.id || caller.user.role.sees_all_tickets() => {
-        }
+        None if caller.sees().unattached(&attachment) => {}
         None => return Err(Error::NotFound("attachment")),
     }
     Ok(attachment)
@@ -60,7 +59,7 @@ pub async fn page(
         visible(core, caller, ticket_id).await?;
     }
     let filter = sql::AttachmentFilter {
-        requester: (!caller.user.role.sees_all_tickets()).then_some(caller.user.id),
+        requester: caller.sees().requester(),
         ticket: ticket_id,
         limit,
         offset,

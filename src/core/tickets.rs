@@ -33,7 +33,7 @@ pub async fn list(core: &Core, caller: &Caller, query: ListQuery) -> Result<Page
     caller.require(Scope::TicketsRead)?;
     let limit = query.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
     let filter = TicketFilter {
-        requester: (!caller.user.role.sees_all_tickets()).then_some(caller.user.id),
+        requester: caller.sees().requester(),
         status: query.status,
         subject_contains: query.q.filter(|q| !q.is_empty()),
         before: query.cursor,
@@ -166,7 +166,7 @@ pub async fn create(core: &Core, caller: &Caller, new: NewTicket) -> Result<Tick
 pub async fn count(core: &Core, caller: &Caller, status: Option<Status>) -> Result<u64> {
     caller.require(Scope::TicketsRead)?;
     let filter = TicketFilter {
-        requester: (!caller.user.role.sees_all_tickets()).then_some(caller.user.id),
+        requester: caller.sees().requester(),
         status,
         ..Default::default()
     };

@@ -42,11 +42,6 @@ impl Role {
             Role::Agent | Role::Customer => Scopes(Scopes::ALL.0 & !Scope::Admin.bit()),
         }
     }
-
-    /// Admins and agents see every ticket; customers only their own.
-    pub fn sees_all_tickets(self) -> bool {
-        matches!(self, Role::Admin | Role::Agent)
-    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -46,7 +46,7 @@ function empty(filtered, ctx, clearFilters) {
   return h('div', { class: 'state-card empty', id: 'tickets-empty' },
     icon('inbox', 'state-icon'),
     h('h2', {}, 'No tickets yet'),
-    h('p', {}, ctx.user.role === 'customer'
+    h('p', {}, ctx.sees === 'own'
       ? 'Tickets you open show up here, with every file attached to them.'
       : 'Tickets opened through the API or any helpdesk dialect show up here, with their files.'),
     canWrite

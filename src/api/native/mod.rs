@@ -11,6 +11,7 @@ mod views;
 pub use views::{AttachmentView, MessageView, TicketView, Viewer};
 
 use super::native_id;
+use crate::core::access::AccessView;
 use crate::core::messages::Carry;
 use crate::core::model::{Scope, Status};
 use crate::core::{attachments, ingest, messages, tickets, Caller, Core};
@@ -341,7 +342,12 @@ pub struct UserView {
 #[derive(Serialize, ToSchema)]
 pub struct MeView {
     user: UserView,
+    /// The key's scopes, as granted.
     scopes: Vec<&'static str>,
+    /// What the caller may see (`tickets`: `all` or `own`) and do (`may`: every scope, true
+    /// or false); `admin` implies no other scope. User interfaces read this, not `scopes`.
+    #[schema(value_type = Object)]
+    access: AccessView,
 }
 
 #[utoipa::path(get, path = "/v1/me", tag = "account", responses((status = 200, body = MeView)))]
@@ -353,5 +359,6 @@ pub async fn me(caller: Caller) -> HttpResponse {
             role: caller.user.role.as_str().to_owned(),
         },
         scopes: caller.scopes.iter().map(Scope::as_str).collect(),
+        access: caller.access(),
     })
 }

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::core::access::Action;
 use crate::core::model::{Attachment, Message, Status, Ticket};
 use crate::core::{users, Caller, Core};
 use crate::error::Result;
@@ -106,7 +107,7 @@ impl<'a> Viewer<'a> {
 
     pub fn attachment(&self, a: Attachment) -> AttachmentView {
         AttachmentView {
-            can_delete: self.caller.can_delete(&a),
+            can_delete: self.caller.may(Action::DeleteAttachment(&a)),
             uploaded_by_name: self.names.get(&a.uploaded_by).cloned(),
             id: a.id,
             ticket_id: a.ticket_id,

@@ -12,8 +12,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::core::access::Action;
 use crate::core::ingest::{self, Received};
-use crate::core::model::{Attachment, Scope, Ticket};
+use crate::core::model::{Attachment, Ticket};
 use crate::core::{attachments, messages, tickets, Caller, Core};
 use crate::error::{Error, Result};
 use crate::ids::Id;
@@ -57,7 +58,7 @@ fn attachment_json(core: &Core, caller: &Caller, a: &Attachment, ticket: &Ticket
         "file_size": a.size_bytes,
         "file_name": a.filename,
         "backend_id": "",
-        "destroy_is_available": caller.can_delete(a),
+        "destroy_is_available": caller.may(Action::DeleteAttachment(a)),
     })
 }
 
@@ -199,10 +200,10 @@ fn issue_json(core: &Core, caller: &Caller, t: &Ticket, description: Option<Stri
         "created": t.created_at,
         "modified": t.updated_at,
         "priority": t.priority,
-        "update_is_available": caller.scopes.contains(Scope::TicketsWrite),
+        "update_is_available": caller.may(Action::UpdateTicket(t)),
         "destroy_is_available": false,
-        "add_comment_is_available": caller.scopes.contains(Scope::TicketsWrite),
-        "add_attachment_is_available": caller.scopes.contains(Scope::AttachmentsWrite),
+        "add_comment_is_available": caller.may(Action::Reply(t)),
+        "add_attachment_is_available": caller.may(Action::Attach(t)),
         "sla_breached": false,
         "is_escalated": false,
         "is_routed": false,
