@@ -61,7 +61,7 @@ pub async fn upload(
         filename: stored.filename,
         byte_length: stored.size_bytes,
         content_type: stored.content_type,
-        uploaded_at: stored.created_at,
+        uploaded_at: stored.created_at.to_string(),
         ticket_id: stored.ticket_id.map(|t| t.prefixed("tkt")),
     }))
 }
@@ -114,7 +114,7 @@ fn attachment_view(core: &Core, a: Attachment) -> AttachmentView {
         filename: a.filename,
         byte_length: a.size_bytes,
         content_type: a.content_type,
-        uploaded_at: a.created_at,
+        uploaded_at: a.created_at.to_string(),
     }
 }
 
@@ -133,7 +133,7 @@ fn message_view(core: &Core, m: Message) -> MessageView {
         id: m.id.prefixed("tmsg"),
         body: m.body,
         author_id: m.author_id.prefixed("usr"),
-        created_at: m.created_at,
+        created_at: m.created_at.to_string(),
         attachments: m
             .attachments
             .into_iter()
@@ -164,8 +164,8 @@ fn ticket_view(t: Ticket) -> TicketView {
         status: t.status.as_str(),
         priority: t.priority,
         department_slug: t.department,
-        created_at: t.created_at,
-        updated_at: t.updated_at,
+        created_at: t.created_at.to_string(),
+        updated_at: t.updated_at.to_string(),
         attachment_count: t.attachment_count,
     }
 }

@@ -15,7 +15,7 @@ use crate::api::files;
 use crate::api::problem::{ErrorInfo, ErrorShape};
 use crate::auth::huawei_caller;
 use crate::core::ingest::{self, Received};
-use crate::core::model::{Message, Status, Ticket};
+use crate::core::model::{Message, Status, Ticket, Timestamp};
 use crate::core::{attachments, messages, tickets, Caller, Core};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::Id;
@@ -288,12 +288,10 @@ fn time_zone(req: &HttpRequest) -> time::UtcOffset {
     parsed.unwrap_or(time::UtcOffset::from_hms(8, 0, 0).expect("a valid offset"))
 }
 
-fn local_time(rfc3339: &str, zone: time::UtcOffset) -> String {
+fn local_time(t: Timestamp, zone: time::UtcOffset) -> String {
     let format = &time::format_description::well_known::Rfc3339;
-    time::OffsetDateTime::parse(rfc3339, format)
-        .ok()
-        .and_then(|t| t.to_offset(zone).format(format).ok())
-        .unwrap_or_else(|| rfc3339.to_owned())
+    let local = t.at_offset(zone);
+    local.format(format).unwrap_or_else(|_| t.to_string())
 }
 
 fn case_json(ticket: &Ticket, thread: Vec<Message>, zone: time::UtcOffset) -> serde_json::Value {
@@ -309,7 +307,7 @@ fn case_json(ticket: &Ticket, thread: Vec<Message>, zone: time::UtcOffset) -> se
                 "message_id": m.id.to_string(),
                 "content": m.body,
                 "replier": m.author_id.hex(),
-                "create_time": local_time(&m.created_at, zone),
+                "create_time": local_time(m.created_at, zone),
                 "accessory_list": m.attachments.iter().map(|a| json!({
                     "accessory_id": a.id.to_string(),
                     "accessory_name": a.filename,
@@ -325,7 +323,7 @@ fn case_json(ticket: &Ticket, thread: Vec<Message>, zone: time::UtcOffset) -> se
             "status": status,
             "business_type_name": ticket.category,
             "customer_id": ticket.requester_id.hex(),
-            "create_time": local_time(&ticket.created_at, zone),
+            "create_time": local_time(ticket.created_at, zone),
             "message_list": messages,
         }
     })

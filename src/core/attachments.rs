@@ -5,12 +5,11 @@ use std::fs::File;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use time::OffsetDateTime;
 
 use crate::core::access::Caller;
 use crate::core::tickets::visible;
 use crate::core::Core;
-use crate::domain::{format_time, now, Attachment, Scope, Sha256};
+use crate::domain::{now, Attachment, Scope, Sha256, Timestamp};
 use crate::error::{Error, Result};
 use crate::ids::Id;
 use crate::signing::{Disposition, Grant};
@@ -159,7 +158,7 @@ pub async fn remove_blob_if_unreferenced(core: &Core, sha: Sha256) -> Result<()>
 /// A download URL that needs no credential, valid for `--url-ttl`.
 pub struct SignedUrl {
     pub url: String,
-    pub expires_at: String,
+    pub expires_at: Timestamp,
 }
 
 pub(crate) fn unix_now() -> i64 {
@@ -201,7 +200,6 @@ pub fn sign(core: &Core, attachment: &Attachment, inline: bool) -> SignedUrl {
         utf8_percent_encode(&attachment.filename, SEGMENT),
         disposition.as_str(),
     );
-    let expires_at =
-        OffsetDateTime::from_unix_timestamp(expires).map_or_else(|_| now(), format_time);
+    let expires_at = Timestamp::from_unix(expires).unwrap_or_else(now);
     SignedUrl { url, expires_at }
 }

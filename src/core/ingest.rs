@@ -11,13 +11,11 @@
 
 use std::future::Future;
 
-use time::OffsetDateTime;
-
 use crate::core::access::Caller;
 use crate::core::attachments::remove_blob_if_unreferenced;
 use crate::core::tickets::visible;
 use crate::core::Core;
-use crate::domain::{format_time, now, Attachment, Scope, StagedUpload, Ticket};
+use crate::domain::{now, Attachment, Scope, StagedUpload, Ticket, Timestamp};
 use crate::error::{Error, Result};
 use crate::ids::Id;
 use crate::store::sql::attachments as sql;
@@ -100,7 +98,7 @@ where
         may_attach(core, caller, id).await?;
     }
     let (staged, name) = received.file.ok_or(Error::MissingFile)?;
-    let until = format_time(OffsetDateTime::now_utc() + core.config.pending_ttl);
+    let until = now().plus(core.config.pending_ttl);
     commit(
         core,
         caller,
@@ -138,7 +136,7 @@ async fn commit(
     core: &Core,
     caller: &Caller,
     ticket_id: Option<Id>,
-    pending_until: Option<String>,
+    pending_until: Option<Timestamp>,
     staged: StagedUpload,
     client_name: Option<&str>,
 ) -> Result<Attachment> {

@@ -4,12 +4,10 @@
 
 use std::time::Duration;
 
-use time::OffsetDateTime;
-
 use crate::core::access::Caller;
 use crate::core::users::{authenticate, generate_secret, hash};
 use crate::core::Core;
-use crate::domain::{format_time, now};
+use crate::domain::now;
 use crate::error::{Error, Result};
 use crate::store::sql::sessions as sql;
 
@@ -27,7 +25,7 @@ pub async fn sign_in(core: &Core, key: &str) -> Result<NewSession> {
     let token = generate_secret();
     let csrf = generate_secret();
     let (token_hash, key_id, csrf_saved) = (hash(&token), caller.key_id, csrf.clone());
-    let expires_at = format_time(OffsetDateTime::now_utc() + SESSION_LIFETIME);
+    let expires_at = now().plus(SESSION_LIFETIME);
     core.db
         .write(move |tx| {
             sql::delete_expired(tx, &now())?;

@@ -136,7 +136,7 @@ pub async fn create(core: &Core, caller: &Caller, new: NewTicket) -> Result<Tick
         department: new.department,
         category: new.category,
         requester_id: caller.user.id,
-        created_at: at.clone(),
+        created_at: at,
         updated_at: at,
         attachment_count: 0,
     };

@@ -4,6 +4,8 @@
 
 mod content;
 mod model;
+mod time;
 
 pub use content::{Sha256, StagedUpload};
 pub use model::*;
+pub use time::{format_time, now, Timestamp};

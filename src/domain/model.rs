@@ -1,12 +1,8 @@
-//! The records of the domain: users, keys, scopes, tickets, messages, attachments, and the one
-//! spelling of a time.
+//! The records of the domain: users, keys, scopes, tickets, messages, attachments.
 
 use serde::Serialize;
-use time::format_description::FormatItem;
-use time::macros::format_description;
-use time::OffsetDateTime;
 
-use crate::domain::Sha256;
+use crate::domain::{Sha256, Timestamp};
 use crate::ids::Id;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -159,7 +155,7 @@ pub struct User {
     pub id: Id,
     pub name: String,
     pub role: Role,
-    pub created_at: String,
+    pub created_at: Timestamp,
 }
 
 #[derive(Clone, Debug)]
@@ -169,8 +165,8 @@ pub struct ApiKey {
     pub prefix: String,
     pub scopes: Scopes,
     pub label: String,
-    pub created_at: String,
-    pub revoked_at: Option<String>,
+    pub created_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -185,8 +181,8 @@ pub struct Ticket {
     /// The vendor's kind of ticket (Waldur `type`).
     pub category: Option<String>,
     pub requester_id: Id,
-    pub created_at: String,
-    pub updated_at: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
     pub attachment_count: i64,
 }
 
@@ -196,7 +192,7 @@ pub struct Message {
     pub ticket_id: Id,
     pub author_id: Id,
     pub body: String,
-    pub created_at: String,
+    pub created_at: Timestamp,
     pub attachments: Vec<Attachment>,
 }
 
@@ -210,29 +206,15 @@ pub struct Attachment {
     pub content_type: String,
     pub size_bytes: i64,
     pub uploaded_by: Id,
-    pub created_at: String,
+    pub created_at: Timestamp,
     /// Set while this is an upload no message carries yet and that expires unless one does.
-    pub pending_until: Option<String>,
+    pub pending_until: Option<Timestamp>,
 }
 
 impl Attachment {
     pub fn is_pending(&self) -> bool {
         self.pending_until.is_some()
     }
-}
-
-const TIME_FORMAT: &[FormatItem<'static>] =
-    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
-
-/// RFC 3339 UTC with milliseconds; such strings sort in time order.
-pub fn format_time(t: OffsetDateTime) -> String {
-    t.to_offset(time::UtcOffset::UTC)
-        .format(TIME_FORMAT)
-        .expect("formatting a UTC time cannot fail")
-}
-
-pub fn now() -> String {
-    format_time(OffsetDateTime::now_utc())
 }
 
 #[cfg(test)]
@@ -250,11 +232,5 @@ mod tests {
         assert_eq!(Scopes::parse(["tickets:read", "root"]), Err("root".into()));
         assert!(!Role::Customer.allowed_scopes().contains(Scope::Admin));
         assert!(Role::Admin.allowed_scopes().contains(Scope::Admin));
-    }
-
-    #[test]
-    fn times_are_rfc3339_utc_with_millis() {
-        let t = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
-        assert_eq!(format_time(t), "2023-11-14T22:13:20.000Z");
     }
 }

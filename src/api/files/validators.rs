@@ -19,12 +19,7 @@ pub(super) fn etag_of(attachment: &Attachment) -> EntityTag {
 }
 
 pub(super) fn last_modified(attachment: &Attachment) -> SystemTime {
-    time::OffsetDateTime::parse(
-        &attachment.created_at,
-        &time::format_description::well_known::Rfc3339,
-    )
-    .map(|t| UNIX_EPOCH + Duration::from_secs(t.unix_timestamp().max(0) as u64))
-    .unwrap_or(UNIX_EPOCH)
+    UNIX_EPOCH + Duration::from_secs(attachment.created_at.unix().max(0) as u64)
 }
 
 /// RFC 6266: an ASCII `filename` for old clients, and `filename*` (RFC 5987) for the real name.

@@ -310,7 +310,7 @@ pub async fn download_url(
     .await?;
     Ok(HttpResponse::Ok().json(DownloadView {
         signed_url: signed.url,
-        expires_at: signed.expires_at,
+        expires_at: signed.expires_at.to_string(),
     }))
 }
 

@@ -35,8 +35,8 @@ impl From<Ticket> for TicketView {
             subject: t.subject,
             status: t.status,
             requester_id: t.requester_id,
-            created_at: t.created_at,
-            updated_at: t.updated_at,
+            created_at: t.created_at.to_string(),
+            updated_at: t.updated_at.to_string(),
             attachment_count: t.attachment_count,
         }
     }
@@ -117,7 +117,7 @@ impl<'a> Viewer<'a> {
             size_bytes: a.size_bytes,
             sha256: a.sha256.hex(),
             uploaded_by_user_id: a.uploaded_by,
-            created_at: a.created_at,
+            created_at: a.created_at.to_string(),
         }
     }
 
@@ -128,7 +128,7 @@ impl<'a> Viewer<'a> {
             author_id: m.author_id,
             author_name: self.names.get(&m.author_id).cloned(),
             body: m.body,
-            created_at: m.created_at,
+            created_at: m.created_at.to_string(),
             attachments: m
                 .attachments
                 .into_iter()

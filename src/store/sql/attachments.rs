@@ -3,7 +3,7 @@
 use rusqlite::{params, Connection, Row};
 
 use super::optional;
-use crate::domain::{Attachment, Sha256};
+use crate::domain::{Attachment, Sha256, Timestamp};
 use crate::ids::Id;
 
 fn attachment(row: &Row) -> rusqlite::Result<Attachment> {
@@ -35,7 +35,7 @@ pub fn insert_blob_if_absent(
     sha: &Sha256,
     size: i64,
     content_type: &str,
-    at: &str,
+    at: &Timestamp,
 ) -> rusqlite::Result<bool> {
     let inserted = conn.execute(
         "INSERT INTO blobs (sha256, size_bytes, content_type, created_at) VALUES (?1, ?2, ?3, ?4)
@@ -152,7 +152,7 @@ pub fn pending_pinned(conn: &Connection, user: Id, ticket_id: Id) -> rusqlite::R
 }
 
 /// Pending uploads whose time ran out: (id, blob).
-pub fn expired_pending(conn: &Connection, now: &str) -> rusqlite::Result<Vec<(Id, Sha256)>> {
+pub fn expired_pending(conn: &Connection, now: &Timestamp) -> rusqlite::Result<Vec<(Id, Sha256)>> {
     let mut stmt = conn.prepare(
         "SELECT * FROM attachments WHERE pending_until IS NOT NULL AND pending_until < ?1",
     )?;

@@ -72,7 +72,14 @@ mod tests {
     fn blobs_are_listed_in_hash_order_with_their_sizes() {
         let conn = memory();
         for (byte, size) in [(9, 90), (1, 10)] {
-            insert_blob_if_absent(&conn, &sha_of(byte), size, "image/png", "t").unwrap();
+            insert_blob_if_absent(
+                &conn,
+                &sha_of(byte),
+                size,
+                "image/png",
+                &crate::domain::now(),
+            )
+            .unwrap();
         }
         let listed = blobs(&conn).unwrap();
         assert_eq!(
@@ -99,7 +106,7 @@ mod tests {
         let mut writer = Connection::open(&path).unwrap();
         writer.pragma_update(None, "journal_mode", "WAL").unwrap();
         crate::store::migrate::apply_all(&mut writer);
-        insert_blob_if_absent(&writer, &sha_of(1), 10, "image/png", "t").unwrap();
+        insert_blob_if_absent(&writer, &sha_of(1), 10, "image/png", &crate::domain::now()).unwrap();
         let locked = writer
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .unwrap();

@@ -4,15 +4,15 @@ use rusqlite::{params, Connection};
 
 use super::optional;
 use super::users::user;
-use crate::domain::{Scopes, User};
+use crate::domain::{Scopes, Timestamp, User};
 use crate::ids::Id;
 
 pub struct NewSession<'a> {
     pub token_hash: &'a [u8],
     pub key_id: Id,
     pub csrf: &'a str,
-    pub created_at: &'a str,
-    pub expires_at: &'a str,
+    pub created_at: &'a Timestamp,
+    pub expires_at: &'a Timestamp,
 }
 
 pub fn insert(conn: &Connection, s: &NewSession) -> rusqlite::Result<()> {
@@ -35,7 +35,7 @@ pub fn insert(conn: &Connection, s: &NewSession) -> rusqlite::Result<()> {
 pub fn live(
     conn: &Connection,
     token_hash: &[u8],
-    now: &str,
+    now: &Timestamp,
 ) -> rusqlite::Result<Option<(User, Id, Scopes, String)>> {
     optional(conn.query_row(
         "SELECT u.*, k.id AS key_id, k.scopes AS scopes, s.csrf AS csrf
@@ -59,6 +59,6 @@ pub fn delete(conn: &Connection, token_hash: &[u8]) -> rusqlite::Result<()> {
     Ok(())
 }
 
-pub fn delete_expired(conn: &Connection, now: &str) -> rusqlite::Result<usize> {
+pub fn delete_expired(conn: &Connection, now: &Timestamp) -> rusqlite::Result<usize> {
     conn.execute("DELETE FROM sessions WHERE expires_at <= ?1", [now])
 }

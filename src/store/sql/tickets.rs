@@ -3,7 +3,7 @@
 use rusqlite::{params, Connection, Row};
 
 use super::optional;
-use crate::domain::{Message, Status, Ticket};
+use crate::domain::{Message, Status, Ticket, Timestamp};
 use crate::ids::Id;
 
 const TICKET_COLUMNS: &str =
@@ -118,7 +118,7 @@ pub fn update_ticket(conn: &Connection, t: &Ticket) -> rusqlite::Result<()> {
     Ok(())
 }
 
-pub fn touch_ticket(conn: &Connection, id: Id, at: &str) -> rusqlite::Result<()> {
+pub fn touch_ticket(conn: &Connection, id: Id, at: &Timestamp) -> rusqlite::Result<()> {
     conn.execute(
         "UPDATE tickets SET updated_at = ?2 WHERE id = ?1",
         params![id, at],

@@ -1,7 +1,7 @@
 use rusqlite::{params, Connection, Row};
 
 use super::optional;
-use crate::domain::{ApiKey, Role, Scopes, User};
+use crate::domain::{ApiKey, Role, Scopes, Timestamp, User};
 use crate::ids::Id;
 
 pub(super) fn user(row: &Row) -> rusqlite::Result<User> {
@@ -47,7 +47,7 @@ pub struct NewKey<'a> {
     pub prefix: &'a str,
     pub scopes: Scopes,
     pub label: &'a str,
-    pub created_at: &'a str,
+    pub created_at: &'a Timestamp,
     /// For an AK/SK pair, how its SK is derived; `None` for an API key.
     pub sk_scheme: Option<u8>,
 }
@@ -122,7 +122,7 @@ pub fn revoke_key(
     conn: &Connection,
     key: &str,
     id: Option<Id>,
-    at: &str,
+    at: &Timestamp,
 ) -> rusqlite::Result<usize> {
     conn.execute(
         "UPDATE api_keys SET revoked_at = ?3
