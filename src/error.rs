@@ -59,6 +59,12 @@ pub enum Error {
     InsufficientStorage,
     #[error("The method is not allowed on this resource.")]
     MethodNotAllowed,
+    #[error("This key already has {limit} uploads in flight; wait for one to finish.")]
+    TooManyUploads { limit: usize },
+    #[error("The upload did not arrive within {seconds} seconds.")]
+    UploadTimeout { seconds: u64 },
+    #[error("The server is busy; nothing was stored. Retry in a few seconds.")]
+    ServerBusy,
     #[error("The server could not complete the request.")]
     Internal(#[source] anyhow::Error),
 }
@@ -82,6 +88,9 @@ impl Error {
             Error::RateLimited { .. } => ErrorCode::RateLimited,
             Error::InsufficientStorage => ErrorCode::InsufficientStorage,
             Error::MethodNotAllowed => ErrorCode::MethodNotAllowed,
+            Error::TooManyUploads { .. } => ErrorCode::TooManyUploads,
+            Error::UploadTimeout { .. } => ErrorCode::UploadTimeout,
+            Error::ServerBusy => ErrorCode::ServerBusy,
             Error::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -135,12 +144,32 @@ pub fn describe(code: &str) -> Option<(&'static str, u16, &'static str, &'static
     ))
 }
 
+/// Seconds a client is asked to wait when the server is out of descriptors, and when its key
+/// has too many uploads in flight.
+pub const RETRY_BUSY: u64 = 5;
+pub const RETRY_UPLOADS: u64 = 1;
+
+/// The OS error under `err`, also when a library wrapped it (tempfile adds the path).
+fn os_error(err: &std::io::Error) -> Option<i32> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = err.get_ref().map(|e| e as _);
+    let mut code = err.raw_os_error();
+    while code.is_none() {
+        let inner = source?;
+        code = inner
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::raw_os_error);
+        source = inner.source();
+    }
+    code
+}
+
 impl From<std::io::Error> for Error {
     fn from(err: std::io::Error) -> Self {
-        if err.raw_os_error() == Some(libc::ENOSPC) || err.raw_os_error() == Some(libc::EDQUOT) {
-            Error::InsufficientStorage
-        } else {
-            Error::Internal(err.into())
+        match os_error(&err) {
+            Some(libc::ENOSPC | libc::EDQUOT) => Error::InsufficientStorage,
+            // Out of descriptors is the load of the moment, not a fault: retry later.
+            Some(libc::EMFILE | libc::ENFILE) => Error::ServerBusy,
+            _ => Error::Internal(err.into()),
         }
     }
 }
@@ -190,8 +219,14 @@ impl ResponseError for Error {
         if let Some(challenge) = challenge {
             res.insert_header((header::WWW_AUTHENTICATE, challenge));
         }
-        if let Error::RateLimited { retry_after } = self {
-            res.insert_header((header::RETRY_AFTER, *retry_after));
+        let retry_after = match self {
+            Error::RateLimited { retry_after } => Some(*retry_after),
+            Error::ServerBusy => Some(RETRY_BUSY),
+            Error::TooManyUploads { .. } => Some(RETRY_UPLOADS),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
+            res.insert_header((header::RETRY_AFTER, seconds));
         }
         res.finish()
     }

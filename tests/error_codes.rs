@@ -38,6 +38,9 @@ fn example(code: ErrorCode) -> Error {
         ErrorCode::RateLimited => Error::RateLimited { retry_after: 7 },
         ErrorCode::InsufficientStorage => Error::InsufficientStorage,
         ErrorCode::MethodNotAllowed => Error::MethodNotAllowed,
+        ErrorCode::TooManyUploads => Error::TooManyUploads { limit: 8 },
+        ErrorCode::UploadTimeout => Error::UploadTimeout { seconds: 600 },
+        ErrorCode::ServerBusy => Error::ServerBusy,
         ErrorCode::Internal => Error::Internal(anyhow::anyhow!("the disk caught fire")),
     }
 }
@@ -68,6 +71,9 @@ async fn check_common(code: ErrorCode, res: ServiceResponse<impl MessageBody>) -
     assert_eq!(challenge.is_some(), wants_challenge, "{code}");
     if code == ErrorCode::RateLimited {
         assert_eq!(header(&res, "retry-after"), "7");
+    }
+    if matches!(code, ErrorCode::ServerBusy | ErrorCode::TooManyUploads) {
+        assert!(!header(&res, "retry-after").is_empty(), "{code}");
     }
     let bytes = test::read_body(res).await;
     serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{code}: {e}"))

@@ -55,6 +55,9 @@ fn osm_error(code: ErrorCode) -> (&'static str, &'static str) {
         ErrorCode::RateLimited => ("APIGW.0308", "请求超过流控阈值。"),
         ErrorCode::InsufficientStorage => ("OSM.0507", "存储空间不足。"),
         ErrorCode::MethodNotAllowed => ("OSM.0405", "不支持该请求方法。"),
+        ErrorCode::TooManyUploads => ("OSM.0429", "进行中的上传数量超过限制，请稍后重试。"),
+        ErrorCode::UploadTimeout => ("OSM.0408", "附件上传超时。"),
+        ErrorCode::ServerBusy => ("OSM.0503", "服务繁忙，请稍后重试。"),
         ErrorCode::Internal => ("OSM.0500", "系统内部错误。"),
     }
 }

@@ -75,6 +75,9 @@ fn drf_detail(info: &ErrorInfo, req: &HttpRequest) -> String {
         | ErrorCode::UrlExpired
         | ErrorCode::SignatureInvalid
         | ErrorCode::RateLimited
+        | ErrorCode::TooManyUploads
+        | ErrorCode::UploadTimeout
+        | ErrorCode::ServerBusy
         | ErrorCode::InsufficientStorage
         | ErrorCode::Internal => info.detail.clone(),
     }
