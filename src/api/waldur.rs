@@ -6,7 +6,6 @@
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
-use actix_multipart::Multipart;
 use actix_web::http::header::{self, ContentType};
 use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder};
 use serde::Deserialize;
@@ -330,7 +329,7 @@ pub async fn create_attachment(
     core: Data,
     caller: Caller,
     req: HttpRequest,
-    multipart: Multipart,
+    body: web::Payload,
 ) -> Result<HttpResponse> {
     let no_such_issue = || {
         Error::invalid(
@@ -340,7 +339,7 @@ pub async fn create_attachment(
         )
     };
     let (stored, ticket) = ingest::attach(&core, &caller, None, |stager| async move {
-        let form = stager.read_form(&req, multipart, &["issue"]).await?;
+        let form = stager.read_form(&req, body, &["issue"]).await?;
         let url = form
             .field("issue")
             .ok_or_else(|| Error::invalid("/issue", "required", "This field is required."))?;
