@@ -97,6 +97,12 @@ pub struct ServeArgs {
     /// `/readyz` reports not ready when the data directory has less free space, in bytes.
     #[arg(long, env = "ATTACHE_MIN_FREE_BYTES", default_value_t = defaults::MIN_FREE_BYTES)]
     pub min_free_bytes: u64,
+    /// Uploads one key may have in flight at once (each holds a socket and a temporary file).
+    #[arg(long, env = "ATTACHE_MAX_UPLOADS_IN_FLIGHT", default_value_t = defaults::MAX_UPLOADS_IN_FLIGHT)]
+    pub max_uploads_in_flight: usize,
+    /// How long the whole body of an upload may take to arrive, in seconds.
+    #[arg(long, env = "ATTACHE_UPLOAD_DEADLINE", default_value_t = defaults::UPLOAD_DEADLINE_SECONDS)]
+    pub upload_deadline: u64,
     /// On SIGTERM or Ctrl-C, how long uploads in flight may take to finish, in seconds. A
     /// second signal stops at once.
     #[arg(long, env = "ATTACHE_SHUTDOWN_TIMEOUT", default_value_t = defaults::SHUTDOWN_TIMEOUT_SECONDS)]
@@ -140,6 +146,8 @@ impl ServeArgs {
         }
         config.rate_limit_per_minute = self.rate_limit;
         config.min_free_bytes = self.min_free_bytes;
+        config.max_uploads_in_flight = self.max_uploads_in_flight;
+        config.upload_deadline = std::time::Duration::from_secs(self.upload_deadline);
         if let Some(workers) = self.workers {
             config.workers = workers.max(1);
         }

@@ -15,6 +15,10 @@ pub mod defaults {
     pub const RATE_LIMIT_PER_MINUTE: u32 = 1200;
     pub const MIN_FREE_BYTES: u64 = 64 * 1024 * 1024;
     pub const SHUTDOWN_TIMEOUT_SECONDS: u64 = 30;
+    /// Each upload in flight holds a socket and a temporary file.
+    pub const MAX_UPLOADS_IN_FLIGHT: usize = 8;
+    /// Ten minutes: 30 MiB at 50 KB/s.
+    pub const UPLOAD_DEADLINE_SECONDS: u64 = 600;
 }
 pub const MAX_URL_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 
@@ -39,6 +43,10 @@ pub struct Config {
     pub rate_limit_per_minute: u32,
     /// `/readyz` answers 503 when the data directory's file system has less free space.
     pub min_free_bytes: u64,
+    /// Uploads one key may have in flight at once; more are answered `too_many_uploads`.
+    pub max_uploads_in_flight: usize,
+    /// How long the whole body of an upload may take to arrive.
+    pub upload_deadline: Duration,
     pub workers: usize,
     /// On SIGTERM, how long requests in flight (uploads above all) may take to finish.
     pub shutdown_timeout: Duration,
@@ -64,6 +72,8 @@ impl Config {
             pending_ttl: Duration::from_secs(defaults::PENDING_TTL_SECONDS),
             rate_limit_per_minute: defaults::RATE_LIMIT_PER_MINUTE,
             min_free_bytes: defaults::MIN_FREE_BYTES,
+            max_uploads_in_flight: defaults::MAX_UPLOADS_IN_FLIGHT,
+            upload_deadline: Duration::from_secs(defaults::UPLOAD_DEADLINE_SECONDS),
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             shutdown_timeout: Duration::from_secs(defaults::SHUTDOWN_TIMEOUT_SECONDS),
             tls: None,
@@ -76,6 +86,12 @@ impl Config {
         }
         if self.url_ttl.is_zero() || self.url_ttl > MAX_URL_TTL {
             bail!("--url-ttl must be between 1 second and 7 days (604800 seconds)");
+        }
+        if self.max_uploads_in_flight == 0 {
+            bail!("--max-uploads-in-flight must be at least 1");
+        }
+        if self.upload_deadline.is_zero() {
+            bail!("--upload-deadline must be at least 1 second");
         }
         if self.pending_ttl.is_zero() {
             bail!("--pending-ttl must be at least 1 second");

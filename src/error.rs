@@ -59,6 +59,10 @@ pub enum Error {
     InsufficientStorage,
     #[error("The method is not allowed on this resource.")]
     MethodNotAllowed,
+    #[error("This key already has {limit} uploads in flight; wait for one to finish.")]
+    TooManyUploads { limit: usize },
+    #[error("The upload did not arrive within {seconds} seconds.")]
+    UploadTimeout { seconds: u64 },
     #[error("The server is busy. Retry after {retry_after} seconds.")]
     Busy { retry_after: u64 },
     #[error("The server could not complete the request.")]
@@ -85,6 +89,8 @@ impl Error {
             Error::InsufficientStorage => ErrorCode::InsufficientStorage,
             Error::Busy { .. } => ErrorCode::Busy,
             Error::MethodNotAllowed => ErrorCode::MethodNotAllowed,
+            Error::TooManyUploads { .. } => ErrorCode::TooManyUploads,
+            Error::UploadTimeout { .. } => ErrorCode::UploadTimeout,
             Error::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -138,12 +144,34 @@ pub fn describe(code: &str) -> Option<(&'static str, u16, &'static str, &'static
     ))
 }
 
+/// Seconds a client is asked to wait when the server is out of descriptors, and when its key
+/// has too many uploads in flight.
+pub const RETRY_BUSY: u64 = 5;
+pub const RETRY_UPLOADS: u64 = 1;
+
+/// The OS error under `err`, also when a library wrapped it (tempfile adds the path).
+fn os_error(err: &std::io::Error) -> Option<i32> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = err.get_ref().map(|e| e as _);
+    let mut code = err.raw_os_error();
+    while code.is_none() {
+        let inner = source?;
+        code = inner
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::raw_os_error);
+        source = inner.source();
+    }
+    code
+}
+
 impl From<std::io::Error> for Error {
     fn from(err: std::io::Error) -> Self {
-        if err.raw_os_error() == Some(libc::ENOSPC) || err.raw_os_error() == Some(libc::EDQUOT) {
-            Error::InsufficientStorage
-        } else {
-            Error::Internal(err.into())
+        match os_error(&err) {
+            Some(libc::ENOSPC | libc::EDQUOT) => Error::InsufficientStorage,
+            // Out of descriptors is the load of the moment, not a fault: retry later.
+            Some(libc::EMFILE | libc::ENFILE) => Error::Busy {
+                retry_after: RETRY_BUSY,
+            },
+            _ => Error::Internal(err.into()),
         }
     }
 }
@@ -193,8 +221,13 @@ impl ResponseError for Error {
         if let Some(challenge) = challenge {
             res.insert_header((header::WWW_AUTHENTICATE, challenge));
         }
-        if let Error::RateLimited { retry_after } | Error::Busy { retry_after } = self {
-            res.insert_header((header::RETRY_AFTER, *retry_after));
+        let retry_after = match self {
+            Error::RateLimited { retry_after } | Error::Busy { retry_after } => Some(*retry_after),
+            Error::TooManyUploads { .. } => Some(RETRY_UPLOADS),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
+            res.insert_header((header::RETRY_AFTER, seconds));
         }
         res.finish()
     }

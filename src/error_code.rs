@@ -23,6 +23,8 @@ pub enum ErrorCode {
     RateLimited,
     InsufficientStorage,
     MethodNotAllowed,
+    TooManyUploads,
+    UploadTimeout,
     Busy,
     /// Keep it last: the check below counts the codes up to it.
     Internal,
@@ -55,6 +57,8 @@ impl ErrorCode {
         ErrorCode::RateLimited,
         ErrorCode::InsufficientStorage,
         ErrorCode::MethodNotAllowed,
+        ErrorCode::TooManyUploads,
+        ErrorCode::UploadTimeout,
         ErrorCode::Busy,
         ErrorCode::Internal,
     ];
@@ -78,6 +82,8 @@ impl ErrorCode {
             ErrorCode::RateLimited => ("rate_limited", 429, "Too many requests", "The per-key rate limit was reached; wait for `Retry-After` seconds."),
             ErrorCode::InsufficientStorage => ("insufficient_storage", 507, "Insufficient storage", "The server's disk is full; nothing was stored. Try again later."),
             ErrorCode::MethodNotAllowed => ("method_not_allowed", 405, "Method not allowed", "The resource exists but does not answer this HTTP method."),
+            ErrorCode::TooManyUploads => ("too_many_uploads", 429, "Too many uploads in flight", "This key already has the most uploads in flight at once (`--max-uploads-in-flight`); wait for one to finish, or `Retry-After` seconds."),
+            ErrorCode::UploadTimeout => ("upload_timeout", 408, "Upload took too long", "The whole body of an upload must arrive within `--upload-deadline` seconds; nothing was stored. Retry on a faster link, or ask for a longer deadline."),
             ErrorCode::Busy => ("busy", 503, "Busy", "The server is at its limit of work in progress (database connections or open files) and did not start this request; retry after `Retry-After` seconds."),
             ErrorCode::Internal => ("internal_error", 500, "Internal error", "Something failed inside the server. The request id identifies the log line."),
         };

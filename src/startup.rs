@@ -37,26 +37,16 @@ pub fn prepare(config: Config, listen: &str) -> anyhow::Result<(TcpListener, Arc
     Ok((listener, core))
 }
 
-/// Bytes a base64 JSON body needs to carry a file of `max` bytes.
-fn base64_room(max: u64) -> usize {
-    (max.div_ceil(3) * 4 + 64 * 1024) as usize
-}
-
 /// Every route, in the order actix tries them: a request goes to the first service whose path
 /// matches, and a scope answers for its whole prefix, unknown paths and methods included (the
 /// app's default 404, in the scope's error shape). Each route is one method on one path, so a
 /// method a path does not take is that 404, not a 405. App-wide extractor configs, the default
 /// service and the outer middleware are in `run`.
-fn routes(
-    cfg: &mut web::ServiceConfig,
-    limits: &ratelimit::Config,
-    limited: bool,
-    max_upload: u64,
-) {
+fn routes(cfg: &mut web::ServiceConfig, limits: &ratelimit::Config, limited: bool) {
     native_scope(cfg, limits, limited);
     // Before Waldur's `/api`, which would otherwise take `/api/v2/support/...` as its own.
     hostup_scope(cfg, limits, limited);
-    huawei_scope(cfg, limits, limited, max_upload);
+    huawei_scope(cfg, limits, limited);
     waldur_scope(cfg, limits, limited);
     // Signed downloads: a static prefix; the handler parses `{id}/{name}` itself, because a
     // pattern with two segments costs a regex match per request (see `files::ROUTE`).
@@ -118,12 +108,7 @@ fn hostup_scope(cfg: &mut web::ServiceConfig, limits: &ratelimit::Config, limite
 
 /// Huawei Cloud OSM, with its own error shape.
 #[rustfmt::skip]
-fn huawei_scope(
-    cfg: &mut web::ServiceConfig,
-    limits: &ratelimit::Config,
-    limited: bool,
-    max_upload: u64,
-) {
+fn huawei_scope(cfg: &mut web::ServiceConfig, limits: &ratelimit::Config, limited: bool) {
     let osm = under("/v2/servicerequest")
         .route("/v2/servicerequest/accessorys", post().to(huawei::upload_form))
         .route("/v2/servicerequest/accessorys/json-format-content", post().to(huawei::upload_json))
@@ -137,8 +122,6 @@ fn huawei_scope(
         .route("/v2/servicerequest/cases/{id}", get().to(huawei::show_case));
     cfg.service(
         osm.scope()
-            // Base64 JSON uploads carry the file in the body: room for the limit, encoded.
-            .app_data(web::PayloadConfig::new(base64_room(max_upload)))
             .wrap(Condition::new(limited, Governor::new(limits)))
             .wrap(from_fn(ratelimit::reset_header))
             .wrap(from_fn(problem::render::<huawei::HuaweiShape>)),
@@ -217,7 +200,6 @@ pub fn run(listener: TcpListener, core: Arc<Core>) -> std::io::Result<Server> {
     spawn_sweeper(core.clone());
     let data = web::Data::from(core.clone());
     let limited = core.config.rate_limit_per_minute > 0;
-    let max_upload = core.config.max_upload_bytes;
     // One limiter for all workers: built once, shared through its Arc.
     let limits = ratelimit::config(core.config.rate_limit_per_minute.max(1))
         .expect("a non-zero rate makes a valid quota");
@@ -225,7 +207,7 @@ pub fn run(listener: TcpListener, core: Arc<Core>) -> std::io::Result<Server> {
         App::new()
             .app_data(data.clone())
             .configure(api::extractor_configs)
-            .configure(|cfg| routes(cfg, &limits, limited, max_upload))
+            .configure(|cfg| routes(cfg, &limits, limited))
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(Error::NotFound("resource"))
             }))

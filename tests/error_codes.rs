@@ -38,6 +38,8 @@ fn example(code: ErrorCode) -> Error {
         ErrorCode::RateLimited => Error::RateLimited { retry_after: 7 },
         ErrorCode::InsufficientStorage => Error::InsufficientStorage,
         ErrorCode::MethodNotAllowed => Error::MethodNotAllowed,
+        ErrorCode::TooManyUploads => Error::TooManyUploads { limit: 8 },
+        ErrorCode::UploadTimeout => Error::UploadTimeout { seconds: 600 },
         ErrorCode::Busy => Error::Busy { retry_after: 7 },
         ErrorCode::Internal => Error::Internal(anyhow::anyhow!("the disk caught fire")),
     }
@@ -69,6 +71,12 @@ async fn check_common(code: ErrorCode, res: ServiceResponse<impl MessageBody>) -
     assert_eq!(challenge.is_some(), wants_challenge, "{code}");
     if matches!(code, ErrorCode::RateLimited | ErrorCode::Busy) {
         assert_eq!(header(&res, "retry-after"), "7");
+    }
+    if matches!(
+        code,
+        ErrorCode::Busy | ErrorCode::TooManyUploads | ErrorCode::RateLimited
+    ) {
+        assert!(!header(&res, "retry-after").is_empty(), "{code}");
     }
     let bytes = test::read_body(res).await;
     serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{code}: {e}"))

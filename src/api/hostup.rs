@@ -2,7 +2,6 @@
 //! JSON, problem+json errors. Uploads are pending (`satt_`) until a reply carries them, then
 //! they are ticket attachments (`tatt_`): the same id, spelled by state.
 
-use actix_multipart::Multipart;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
@@ -41,10 +40,10 @@ pub async fn upload(
     core: Data,
     caller: Caller,
     req: HttpRequest,
-    multipart: Multipart,
+    body: web::Payload,
 ) -> Result<HttpResponse> {
     let stored = ingest::stage_pending(&core, &caller, |stager| async move {
-        let form = stager.read_form(&req, multipart, &["ticketId"]).await?;
+        let form = stager.read_form(&req, body, &["ticketId"]).await?;
         let ticket = form
             .field("ticketId")
             .map(str::trim)

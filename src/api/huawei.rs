@@ -3,22 +3,22 @@
 //! `X-Auth-Token` or the official SDK's AK/SK signature; errors are
 //! `{"error_code", "error_msg"}` in the language `X-Language` asks for (`zh-cn` by default).
 
-use actix_multipart::Multipart;
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
-use base64::Engine;
 use futures_util::future::LocalBoxFuture;
 use serde::Deserialize;
 use serde_json::json;
+use sha2::{Digest, Sha256};
 
 use crate::api::files;
 use crate::api::problem::{ErrorInfo, ErrorShape};
-use crate::auth::huawei_caller;
+use crate::auth::{huawei_auth, huawei_caller};
 use crate::core::ingest::{self, Received};
 use crate::core::model::{Message, Status, Ticket, Timestamp};
 use crate::core::{attachments, messages, tickets, Caller, Core};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::Id;
+use crate::upload::{self, json::JsonFile};
 
 type Data = web::Data<Core>;
 
@@ -55,6 +55,8 @@ fn osm_error(code: ErrorCode) -> (&'static str, &'static str) {
         ErrorCode::RateLimited => ("APIGW.0308", "请求超过流控阈值。"),
         ErrorCode::InsufficientStorage => ("OSM.0507", "存储空间不足。"),
         ErrorCode::MethodNotAllowed => ("OSM.0405", "不支持该请求方法。"),
+        ErrorCode::TooManyUploads => ("OSM.0429", "进行中的上传数量超过限制，请稍后重试。"),
+        ErrorCode::UploadTimeout => ("OSM.0408", "附件上传超时。"),
         ErrorCode::Busy => ("OSM.0503", "系统繁忙，请稍后重试。"),
         ErrorCode::Internal => ("OSM.0500", "系统内部错误。"),
     }
@@ -96,11 +98,11 @@ pub async fn upload_form(
     core: Data,
     caller: OsmCaller,
     req: HttpRequest,
-    multipart: Multipart,
+    body: web::Payload,
 ) -> Result<HttpResponse> {
     let OsmCaller(caller) = caller;
     let stored = ingest::stage_pending(&core, &caller, |stager| async move {
-        let form = stager.read_form(&req, multipart, &["form_data"]).await?;
+        let form = stager.read_form(&req, body, &["form_data"]).await?;
         let form_data: FormData = match form.field("form_data") {
             Some(text) => serde_json::from_str(text).map_err(|e| {
                 Error::invalid(
@@ -120,33 +122,31 @@ pub async fn upload_form(
     Ok(HttpResponse::Ok().json(json!({ "accessory_id": stored.id.to_string() })))
 }
 
-#[derive(Deserialize)]
-struct JsonUpload {
-    accessory_name: String,
-    accessory_data: String,
-}
-
-pub async fn upload_json(core: Data, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse> {
-    let caller = huawei_caller(&req, Some(&body)).await?;
+/// `{"accessory_name", "accessory_data"}`, the file in base64: checked as far as the
+/// credential allows before any byte is read, then decoded as it streams into staging (never
+/// held whole), and its signature, which covers the body, checked before it is committed.
+pub async fn upload_json(core: Data, req: HttpRequest, body: web::Payload) -> Result<HttpResponse> {
+    let auth = huawei_auth(&req).await?;
+    let caller = auth.caller().clone();
     let stored = ingest::stage_pending(&core, &caller, |stager| async move {
-        let upload: JsonUpload = serde_json::from_slice(&body).map_err(|e| {
+        let raw_limit = upload::base64_body_limit(stager.limit());
+        if upload::declared_length(&req).is_some_and(|n| n > raw_limit) {
+            return Err(Error::FileTooLarge {
+                limit: stager.limit(),
+            });
+        }
+        let decoder = JsonFile::new("accessory_data", &["accessory_name"]);
+        let mut body = body;
+        let (staged, json) = stager.stage_decoded(&mut body, decoder, raw_limit).await?;
+        auth.verify(&req, Some(&json.body_sha256()))?;
+        let name = json.field("accessory_name").ok_or_else(|| {
             Error::invalid(
-                "",
+                "/accessory_name",
                 "invalid_json",
-                format!("The JSON body is not valid: {e}"),
+                "The JSON body is not valid: missing field `accessory_name`.",
             )
         })?;
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(upload.accessory_data.trim())
-            .map_err(|_| {
-                Error::invalid(
-                    "/accessory_data",
-                    "invalid_base64",
-                    "`accessory_data` must be base64.",
-                )
-            })?;
-        let staged = stager.stage_bytes(bytes).await?;
-        Ok(Received::file(staged, &upload.accessory_name))
+        Ok(Received::file(staged, name))
     })
     .await?;
     Ok(HttpResponse::Ok().json(json!({ "accessory_id": stored.id.to_string() })))
@@ -230,8 +230,25 @@ struct NewCase {
     accessory_ids: Vec<String>,
 }
 
-pub async fn create_case(core: Data, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse> {
-    let caller = huawei_caller(&req, Some(&body)).await?;
+/// A case's JSON is small: read (after the credential is checked) up to this many bytes.
+const MAX_CASE_BODY: usize = 1024 * 1024;
+
+pub async fn create_case(
+    core: Data,
+    req: HttpRequest,
+    mut body: web::Payload,
+) -> Result<HttpResponse> {
+    let auth = huawei_auth(&req).await?;
+    let deadline = core.config.upload_deadline;
+    let body = actix_web::rt::time::timeout(
+        deadline,
+        upload::read_small_body(&req, &mut body, MAX_CASE_BODY),
+    )
+    .await
+    .map_err(|_| Error::UploadTimeout {
+        seconds: deadline.as_secs(),
+    })??;
+    let caller = auth.verify(&req, Some(&hex::encode(Sha256::digest(&body))))?;
     let case: NewCase = serde_json::from_slice(&body).map_err(|e| {
         Error::invalid(
             "",

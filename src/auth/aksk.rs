@@ -95,13 +95,13 @@ fn canonical_query(query: &str) -> String {
         .join("&")
 }
 
-/// The payload hash the signer used. A body the route read is hashed here, whatever a header
-/// declares (a declared hash that differs fails `verify`); a streamed multipart body is not
-/// read before the signature is checked, so its declared hash (the SDK's `UNSIGNED-PAYLOAD`)
-/// is taken as signed.
-fn payload_hash(req: &Request) -> String {
-    match (req.body, (req.header)("x-sdk-content-sha256")) {
-        (Some(body), _) => hex::encode(Sha256::digest(body)),
+/// The payload hash the signer used. A body the route read is hashed here (or was hashed as
+/// it streamed in), whatever a header declares (a declared hash that differs fails `verify`);
+/// a streamed multipart body is not read before the signature is checked, so its declared
+/// hash (the SDK's `UNSIGNED-PAYLOAD`) is taken as signed.
+fn payload_hash(req: &Request, body_sha256: Option<&str>) -> String {
+    match (body_sha256, (req.header)("x-sdk-content-sha256")) {
+        (Some(hash), _) => hash.to_owned(),
         (None, Some(declared)) => declared,
         (None, None) => EMPTY_HASH.to_owned(),
     }
@@ -110,23 +110,34 @@ fn payload_hash(req: &Request) -> String {
 /// Whether a body the route read is the one its declared hash names. An
 /// `X-Sdk-Content-Sha256` outside the signed headers was once trusted as the body's hash, so
 /// anyone who saw a signed request could replace its body.
-fn declared_hash_holds(req: &Request) -> bool {
-    match (req.body, (req.header)("x-sdk-content-sha256")) {
-        (Some(body), Some(declared)) => {
-            declared.eq_ignore_ascii_case(&hex::encode(Sha256::digest(body)))
-        }
+fn declared_hash_holds(req: &Request, body_sha256: Option<&str>) -> bool {
+    match (body_sha256, (req.header)("x-sdk-content-sha256")) {
+        (Some(hash), Some(declared)) => declared.eq_ignore_ascii_case(hash),
         _ => true,
     }
 }
 
+fn body_sha256(req: &Request) -> Option<String> {
+    req.body.map(|body| hex::encode(Sha256::digest(body)))
+}
+
 /// The string the SDK signs, from the request and the headers it says it signed.
 pub fn string_to_sign(req: &Request, auth: &Authorization, sdk_date: &str) -> String {
+    string_to_sign_hashed(req, auth, sdk_date, body_sha256(req).as_deref())
+}
+
+fn string_to_sign_hashed(
+    req: &Request,
+    auth: &Authorization,
+    sdk_date: &str,
+    body_sha256: Option<&str>,
+) -> String {
     let mut headers = String::new();
     for name in &auth.signed_headers {
         let value = (req.header)(name).unwrap_or_default();
         headers.push_str(&format!("{name}:{}\n", value.trim()));
     }
-    let hash = payload_hash(req);
+    let hash = payload_hash(req, body_sha256);
     let canonical = format!(
         "{}\n{}\n{}\n{}\n{}\n{}",
         req.method.to_ascii_uppercase(),
@@ -144,15 +155,27 @@ pub fn string_to_sign(req: &Request, auth: &Authorization, sdk_date: &str) -> St
 
 /// Whether `auth.signature` is the SDK's signature of `req` with `secret_key`.
 pub fn verify(req: &Request, auth: &Authorization, sdk_date: &str, secret_key: &str) -> bool {
+    verify_hashed(req, auth, sdk_date, secret_key, body_sha256(req).as_deref())
+}
+
+/// `verify`, for a body hashed as it streamed in (`req.body` is then `None`): `body_sha256`
+/// is its SHA-256 in hex.
+pub fn verify_hashed(
+    req: &Request,
+    auth: &Authorization,
+    sdk_date: &str,
+    secret_key: &str,
+    body_sha256: Option<&str>,
+) -> bool {
     let Ok(expected) = hex::decode(&auth.signature) else {
         return false;
     };
-    if !declared_hash_holds(req) {
+    if !declared_hash_holds(req, body_sha256) {
         return false;
     }
     let mut mac =
         Hmac::<Sha256>::new_from_slice(secret_key.as_bytes()).expect("any key length works");
-    mac.update(string_to_sign(req, auth, sdk_date).as_bytes());
+    mac.update(string_to_sign_hashed(req, auth, sdk_date, body_sha256).as_bytes());
     mac.verify_slice(&expected).is_ok()
 }
 

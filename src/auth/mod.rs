@@ -13,6 +13,7 @@ use futures_util::future::LocalBoxFuture;
 
 use crate::core::{access_keys, sessions, users, Caller, Core};
 use crate::error::{Error, Result};
+use sha2::Digest;
 use subtle::ConstantTimeEq;
 
 /// The presented secret, if any. An `Authorization` scheme attache does not know is ignored
@@ -81,48 +82,112 @@ const SDK_DATE_SKEW: i64 = 15 * 60;
 /// routes that read one), or any other accepted credential. `X-Auth-Token` wins when both
 /// are present, as the SPEC says.
 pub async fn huawei_caller(req: &HttpRequest, body: Option<&[u8]>) -> Result<Caller> {
-    let header = |name: &str| {
-        req.headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
+    let hash = body.map(|b| hex::encode(sha2::Sha256::digest(b)));
+    huawei_auth(req).await?.verify(req, hash.as_deref())
+}
+
+/// A Huawei request's credential, checked as far as it can be before its body is read.
+pub enum HuaweiAuth {
+    /// A token or key: checked in full.
+    Verified(Caller),
+    /// An AK/SK signature whose key exists and whose date is within the window; the
+    /// signature itself covers the body, so it is checked once the body is in.
+    Signed(Box<PendingSignature>),
+}
+
+pub struct PendingSignature {
+    caller: Caller,
+    auth: aksk::Authorization,
+    date: String,
+    signed_at: i64,
+    secret_key: String,
+}
+
+/// Checks a Huawei request's credential before any body byte is read: a token in full, an
+/// AK/SK signature as far as its key and date (see `HuaweiAuth::verify` for the rest).
+pub async fn huawei_auth(req: &HttpRequest) -> Result<HuaweiAuth> {
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
     let signed = header("authorization").filter(|a| a.trim_start().starts_with(aksk::ALGORITHM));
     let Some(signed) = signed.filter(|_| !req.headers().contains_key("x-auth-token")) else {
-        return caller(req).await;
+        return caller(req).await.map(HuaweiAuth::Verified);
     };
     if let Some(caller) = req.extensions().get::<Caller>() {
-        return Ok(caller.clone());
+        return Ok(HuaweiAuth::Verified(caller.clone()));
     }
-    let auth = aksk::parse_authorization(&signed).ok_or(Error::InvalidCredentials)?;
+    let auth = aksk::parse_authorization(signed).ok_or(Error::InvalidCredentials)?;
     let date = header("x-sdk-date").ok_or(Error::InvalidCredentials)?;
-    let signed_at = aksk::parse_sdk_date(&date).ok_or(Error::InvalidCredentials)?;
+    let signed_at = aksk::parse_sdk_date(date).ok_or(Error::InvalidCredentials)?;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     if (now - signed_at).abs() > SDK_DATE_SKEW
         || !auth.signed_headers.iter().any(|h| h == "x-sdk-date")
     {
         return Err(Error::InvalidCredentials);
     }
-    let core = req
-        .app_data::<web::Data<Core>>()
-        .ok_or_else(|| Error::Internal(anyhow::anyhow!("no Core in app data")))?;
+    let core = core_of(req)?;
     let (caller, secret_key) = access_keys::access_key_owner(core, &auth.access_key).await?;
-    let request = aksk::Request {
-        method: req.method().as_str(),
-        path: req.uri().path(),
-        query: req.query_string(),
-        header: &header,
-        body,
-    };
-    if !aksk::verify(&request, &auth, &date, &secret_key)
-        || !core
-            .seen_signatures
-            .first_use(&auth.signature, signed_at + SDK_DATE_SKEW, now)
-    {
-        return Err(Error::InvalidCredentials);
+    Ok(HuaweiAuth::Signed(Box::new(PendingSignature {
+        caller,
+        date: date.to_owned(),
+        auth,
+        signed_at,
+        secret_key,
+    })))
+}
+
+fn core_of(req: &HttpRequest) -> Result<&web::Data<Core>> {
+    req.app_data::<web::Data<Core>>()
+        .ok_or_else(|| Error::Internal(anyhow::anyhow!("no Core in app data")))
+}
+
+impl HuaweiAuth {
+    /// Who the credential names; for a signature, not yet proven.
+    pub fn caller(&self) -> &Caller {
+        match self {
+            HuaweiAuth::Verified(caller) => caller,
+            HuaweiAuth::Signed(pending) => &pending.caller,
+        }
     }
-    req.extensions_mut().insert(caller.clone());
-    Ok(caller)
+
+    /// Finishes the check once the body is in: `body_sha256` is the SHA-256 (hex) of the body
+    /// the route read, `None` for a route that reads none.
+    pub fn verify(self, req: &HttpRequest, body_sha256: Option<&str>) -> Result<Caller> {
+        let pending = match self {
+            HuaweiAuth::Verified(caller) => return Ok(caller),
+            HuaweiAuth::Signed(pending) => pending,
+        };
+        let header = |name: &str| {
+            req.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let request = aksk::Request {
+            method: req.method().as_str(),
+            path: req.uri().path(),
+            query: req.query_string(),
+            header: &header,
+            body: None,
+        };
+        let PendingSignature {
+            caller,
+            auth,
+            date,
+            signed_at,
+            secret_key,
+        } = *pending;
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        if !aksk::verify_hashed(&request, &auth, &date, &secret_key, body_sha256)
+            || !core_of(req)?.seen_signatures.first_use(
+                &auth.signature,
+                signed_at + SDK_DATE_SKEW,
+                now,
+            )
+        {
+            return Err(Error::InvalidCredentials);
+        }
+        req.extensions_mut().insert(caller.clone());
+        Ok(caller)
+    }
 }
 
 /// A state-changing request made with the UI's session cookie must carry the session's CSRF

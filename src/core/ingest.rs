@@ -8,6 +8,9 @@
 //! first, then the database: the blob is durable under its hash before the row that names it
 //! commits, inside one write transaction, so that a concurrent delete cannot remove the file
 //! in between; whether the content is new is the database's answer (`insert_blob_if_absent`).
+//!
+//! What one caller can hold is bounded: at most `--max-uploads-in-flight` uploads per key,
+//! each receiving for at most `--upload-deadline`.
 
 use std::future::Future;
 
@@ -74,7 +77,10 @@ where
             None
         }
     };
-    let received = receive(stager(core)).await?;
+    let _slot = core
+        .uploads_in_flight
+        .enter(caller.key_id, core.config.max_uploads_in_flight)?;
+    let received = within_deadline(core, receive(stager(core))).await?;
     let ticket = match (checked, received.ticket) {
         (Some(ticket), _) => ticket,
         (None, Some(id)) => may_attach(core, caller, id).await?,
@@ -93,7 +99,10 @@ where
     Fut: Future<Output = Result<Received>>,
 {
     caller.require(Scope::AttachmentsWrite)?;
-    let received = receive(stager(core)).await?;
+    let _slot = core
+        .uploads_in_flight
+        .enter(caller.key_id, core.config.max_uploads_in_flight)?;
+    let received = within_deadline(core, receive(stager(core))).await?;
     if let Some(id) = received.ticket {
         may_attach(core, caller, id).await?;
     }
@@ -108,6 +117,18 @@ where
         name.as_deref(),
     )
     .await
+}
+
+/// The whole body must arrive within `--upload-deadline`, however slowly it trickles: the
+/// idle timeout alone lets a client hold a socket and a temporary file for hours. The staged
+/// file, if any, is dropped with the receiving future, which removes it.
+async fn within_deadline<T>(core: &Core, receive: impl Future<Output = Result<T>>) -> Result<T> {
+    let deadline = core.config.upload_deadline;
+    actix_web::rt::time::timeout(deadline, receive)
+        .await
+        .map_err(|_| Error::UploadTimeout {
+            seconds: deadline.as_secs(),
+        })?
 }
 
 fn stager(core: &Core) -> Stager {

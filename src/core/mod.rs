@@ -5,6 +5,7 @@ pub mod access;
 pub mod access_keys;
 pub mod attachments;
 pub mod downloads;
+pub mod in_flight;
 pub mod ingest;
 pub mod messages;
 pub mod pending;
@@ -51,6 +52,8 @@ pub struct Core {
     pub metrics: Metrics,
     /// Recently downloaded attachments and their open files (`downloads`).
     pub open_blobs: downloads::OpenBlobs,
+    /// Uploads in flight per key (`--max-uploads-in-flight`).
+    pub uploads_in_flight: in_flight::InFlight,
 }
 
 impl Core {
@@ -77,6 +80,7 @@ impl Core {
             seen_signatures: access_keys::SeenSignatures::default(),
             verified_keys: access::VerifiedKeys::default(),
             open_blobs: downloads::OpenBlobs::default(),
+            uploads_in_flight: in_flight::InFlight::default(),
         }))
     }
 }

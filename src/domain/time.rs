@@ -97,6 +97,10 @@ mod tests {
         );
         assert_eq!(serde_json::to_value(t).unwrap(), "2023-11-14T22:13:20.000Z");
         let now = Timestamp::now();
-        assert_eq!(Timestamp::parse(&now.to_string()), Some(now), "to the millisecond");
+        assert_eq!(
+            Timestamp::parse(&now.to_string()),
+            Some(now),
+            "to the millisecond"
+        );
     }
 }

@@ -65,9 +65,19 @@ impl Blobs {
     }
 
     pub fn new_temp(&self) -> io::Result<NamedTempFile> {
+        // `make_in`, not `tempfile_in`: its errors keep their OS code (out of descriptors is
+        // `busy`), which `tempfile_in` hides under the path.
         tempfile::Builder::new()
             .prefix("upload-")
-            .tempfile_in(&self.tmp)
+            .make_in(&self.tmp, |path| {
+                use std::os::unix::fs::OpenOptionsExt;
+                std::fs::OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o600)
+                    .open(path)
+            })
     }
 
     /// Makes the content of `staged` (already written and fsynced) durable under its hash,

@@ -1,16 +1,17 @@
 //! A multipart upload form: the `file` part goes to staging, the text parts a dialect asked
-//! for are kept, any other part is read and dropped.
+//! for are kept, any other part is read and dropped. What the body may cost besides its file
+//! is metered (`budget`): framing, part headers and the other parts, in count and bytes.
+
+use std::rc::Rc;
 
 use actix_multipart::{Field, Multipart};
-use actix_web::http::header::CONTENT_LENGTH;
-use actix_web::HttpRequest;
+use actix_web::{web, HttpRequest};
 
+use super::budget::{Budget, Counted, Metered, FRAMING_BUDGET, NON_FILE_BYTES};
 use super::{malformed, next_within, Stager};
 use crate::domain::StagedUpload;
 use crate::error::{Error, Result};
 
-/// Room for the multipart framing and small text parts around the file itself.
-const FRAMING_ALLOWANCE: u64 = 64 * 1024;
 const MAX_TEXT_PART: usize = 16 * 1024;
 
 /// The parts of an upload request: at most one file (with the name the client gave it) and
@@ -32,13 +33,8 @@ impl UploadForm {
 
 /// Refuses at once a request whose declared length cannot fit the limit.
 fn check_declared_length(req: &HttpRequest, limit: u64) -> Result<()> {
-    let declared = req
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    match declared {
-        Some(length) if length > limit.saturating_add(FRAMING_ALLOWANCE) => {
+    match super::declared_length(req) {
+        Some(length) if length > limit.saturating_add(NON_FILE_BYTES + FRAMING_BUDGET) => {
             Err(Error::FileTooLarge { limit })
         }
         _ => Ok(()),
@@ -48,16 +44,30 @@ fn check_declared_length(req: &HttpRequest, limit: u64) -> Result<()> {
 impl Stager {
     /// Reads a multipart upload, after refusing one whose declared length cannot fit the
     /// limit: streams the `file` part to `tmp/` and keeps the text parts named in
-    /// `text_fields`; any other part is read and dropped.
+    /// `text_fields`; any other part is read and dropped. Past a cap of the body's `Budget`
+    /// nothing more is read.
     pub async fn read_form(
         &self,
         req: &HttpRequest,
-        mut multipart: Multipart,
+        payload: web::Payload,
         text_fields: &[&str],
     ) -> Result<UploadForm> {
         check_declared_length(req, self.limit())?;
+        let budget = Rc::new(Budget::default());
+        let mut multipart = Multipart::new(req.headers(), Metered::new(payload, budget.clone()));
+        self.read_parts(&mut multipart, &budget, text_fields)
+            .await
+            .map_err(|e| budget.explain(e))
+    }
+
+    async fn read_parts(
+        &self,
+        multipart: &mut Multipart,
+        budget: &Budget,
+        text_fields: &[&str],
+    ) -> Result<UploadForm> {
         let mut form = UploadForm::default();
-        while let Some(field) = next_within(&mut multipart).await? {
+        while let Some(field) = next_within(multipart).await? {
             let mut field = field.map_err(malformed)?;
             let name = field.name().unwrap_or_default().to_owned();
             if name == "file" {
@@ -69,51 +79,51 @@ impl Stager {
                     ));
                 }
                 let client_name = client_filename(&field);
-                let staged = self.stage(&mut field).await?;
+                let mut content = Counted {
+                    inner: &mut field,
+                    budget,
+                };
+                let staged = self.stage(&mut content).await?;
                 form.file = Some((staged, client_name));
-            } else if text_fields.contains(&name.as_str()) {
-                let text = read_text(&mut field, &name).await?;
-                form.fields.push((name, text));
-            } else {
-                self.skip(&mut field).await?;
+                continue;
+            }
+            budget.non_file_part()?;
+            let text = read_text(&mut field, &name, budget).await?;
+            if text_fields.contains(&name.as_str()) {
+                form.fields.push((name, text?));
             }
         }
         Ok(form)
     }
-
-    async fn skip(&self, field: &mut Field) -> Result<()> {
-        let mut seen = 0u64;
-        while let Some(chunk) = next_within(field).await? {
-            seen += chunk.map_err(malformed)?.len() as u64;
-            if seen > self.limit() {
-                return Err(Error::FileTooLarge {
-                    limit: self.limit(),
-                });
-            }
-        }
-        Ok(())
-    }
 }
 
-async fn read_text(field: &mut Field, name: &str) -> Result<String> {
-    let bytes = match field.bytes(MAX_TEXT_PART).await {
-        Ok(Ok(bytes)) => bytes,
-        Ok(Err(e)) => return Err(malformed(e)),
-        Err(_) => {
-            return Err(Error::invalid(
-                &format!("/{name}"),
-                "too_long",
-                "This part is too long.",
-            ))
-        }
+/// Reads a part that is not the file, against the budget for them all; its text, or why it
+/// is not text (which matters only for a part the dialect asked for).
+async fn read_text(field: &mut Field, name: &str, budget: &Budget) -> Result<Result<String>> {
+    let mut bytes = Vec::new();
+    let mut too_long = false;
+    let mut content = Counted {
+        inner: field,
+        budget,
     };
-    String::from_utf8(bytes.to_vec()).map_err(|_| {
-        Error::invalid(
-            &format!("/{name}"),
-            "not_utf8",
-            "This part must be UTF-8 text.",
-        )
-    })
+    while let Some(chunk) = next_within(&mut content).await? {
+        let chunk = chunk.map_err(malformed)?;
+        budget.non_file_bytes(chunk.len())?;
+        too_long |= bytes.len() + chunk.len() > MAX_TEXT_PART;
+        if !too_long {
+            bytes.extend_from_slice(&chunk);
+        }
+    }
+    let pointer = format!("/{name}");
+    if too_long {
+        return Ok(Err(Error::invalid(
+            &pointer,
+            "too_long",
+            "This part is too long.",
+        )));
+    }
+    Ok(String::from_utf8(bytes)
+        .map_err(|_| Error::invalid(&pointer, "not_utf8", "This part must be UTF-8 text.")))
 }
 
 fn client_filename(field: &Field) -> Option<String> {

@@ -42,33 +42,53 @@ impl Stager {
         S: Stream<Item = std::result::Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
     {
-        let blobs = self.blobs.clone();
-        let mut writer = self.db.blocking(move || Writer::new(&blobs)).await?;
+        let (staged, Identity) = self.stage_decoded(bytes, Identity, self.limit).await?;
+        Ok(staged)
+    }
+
+    /// Streams a body of at most `raw_limit` bytes through `decoder` to `tmp/`, in batches
+    /// decoded off the async workers; the decoded file is held to the limit as it grows.
+    /// Returns the decoder too, for what it learnt on the way.
+    pub async fn stage_decoded<S, E, D>(
+        &self,
+        bytes: &mut S,
+        decoder: D,
+        raw_limit: u64,
+    ) -> Result<(StagedUpload, D)>
+    where
+        S: Stream<Item = std::result::Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+        D: Decode,
+    {
+        let (blobs, limit) = (self.blobs.clone(), self.limit);
+        let mut job = self
+            .db
+            .blocking(move || Job::new(&blobs, decoder, limit))
+            .await?;
         let mut batch: Vec<u8> = Vec::with_capacity(BATCH);
         let mut received = 0u64;
         while let Some(chunk) = next_within(bytes).await? {
             let chunk = chunk.map_err(super::malformed)?;
             received += chunk.len() as u64;
-            if received > self.limit {
-                let limit = self.limit;
-                return Err(Error::FileTooLarge { limit }); // `writer` drops: tmp file removed
+            if received > raw_limit {
+                return Err(Error::FileTooLarge { limit }); // `job` drops: tmp file removed
             }
             batch.extend_from_slice(&chunk);
             if batch.len() >= BATCH {
-                (writer, batch) = self
+                (job, batch) = self
                     .db
                     .blocking(move || {
-                        writer.write(&batch)?;
+                        job.feed(&batch)?;
                         batch.clear();
-                        Ok((writer, batch))
+                        Ok((job, batch))
                     })
                     .await?;
             }
         }
         self.db
             .blocking(move || {
-                writer.write(&batch)?;
-                writer.finish()
+                job.feed(&batch)?;
+                job.finish()
             })
             .await
     }
@@ -86,6 +106,68 @@ impl Stager {
                 writer.finish()
             })
             .await
+    }
+}
+
+/// Turns the bytes received into the file's bytes, batch by batch, off the async workers.
+pub trait Decode: Send + 'static {
+    fn decode(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<()>;
+    /// The body has ended: the last bytes, or why it is incomplete.
+    fn end(&mut self, out: &mut Vec<u8>) -> Result<()>;
+}
+
+/// A multipart file part: its bytes are the file's.
+struct Identity;
+
+impl Decode for Identity {
+    fn decode(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<()> {
+        out.extend_from_slice(input);
+        Ok(())
+    }
+
+    fn end(&mut self, _: &mut Vec<u8>) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// A decoder writing to a `Writer`, the file held to `limit`.
+struct Job<D> {
+    writer: Writer,
+    decoder: D,
+    decoded: Vec<u8>,
+    limit: u64,
+}
+
+impl<D: Decode> Job<D> {
+    fn new(blobs: &Blobs, decoder: D, limit: u64) -> Result<Self> {
+        let writer = Writer::new(blobs)?;
+        let decoded = Vec::new();
+        Ok(Job {
+            writer,
+            decoder,
+            decoded,
+            limit,
+        })
+    }
+
+    fn feed(&mut self, input: &[u8]) -> Result<()> {
+        self.decoder.decode(input, &mut self.decoded)?;
+        self.write_decoded()
+    }
+
+    fn write_decoded(&mut self) -> Result<()> {
+        if self.writer.size + self.decoded.len() as u64 > self.limit {
+            return Err(Error::FileTooLarge { limit: self.limit });
+        }
+        self.writer.write(&self.decoded)?;
+        self.decoded.clear();
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<(StagedUpload, D)> {
+        self.decoder.end(&mut self.decoded)?;
+        self.write_decoded()?;
+        Ok((self.writer.finish()?, self.decoder))
     }
 }
 

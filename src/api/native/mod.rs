@@ -1,6 +1,5 @@
 //! The native API under `/v1` (the TopTickets shape): translate, call the core, render.
 
-use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -230,11 +229,11 @@ pub async fn upload_attachment(
     caller: Caller,
     req: HttpRequest,
     id: web::Path<String>,
-    multipart: Multipart,
+    body: web::Payload,
 ) -> Result<HttpResponse> {
     let ticket_id = native_id(&id, "ticket")?;
     let (attachment, _) = ingest::attach(&core, &caller, Some(ticket_id), |stager| async move {
-        Ok(stager.read_form(&req, multipart, &[]).await?.into())
+        Ok(stager.read_form(&req, body, &[]).await?.into())
     })
     .await?;
     let viewer = Viewer::new(&core, &caller, &[&attachment], &[]).await?;

@@ -57,6 +57,8 @@ fn drf_detail(info: &ErrorInfo, req: &HttpRequest) -> String {
         | ErrorCode::UrlExpired
         | ErrorCode::SignatureInvalid
         | ErrorCode::RateLimited
+        | ErrorCode::TooManyUploads
+        | ErrorCode::UploadTimeout
         | ErrorCode::InsufficientStorage
         | ErrorCode::Busy
         | ErrorCode::Internal => info.detail.clone(),

@@ -6,7 +6,6 @@
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
-use actix_multipart::Multipart;
 use actix_web::http::header::ContentType;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -118,7 +117,7 @@ pub async fn create_attachment(
     core: Data,
     caller: Caller,
     req: HttpRequest,
-    multipart: Multipart,
+    body: web::Payload,
 ) -> Result<HttpResponse> {
     let no_such_issue = || {
         Error::invalid(
@@ -128,7 +127,7 @@ pub async fn create_attachment(
         )
     };
     let (stored, ticket) = ingest::attach(&core, &caller, None, |stager| async move {
-        let form = stager.read_form(&req, multipart, &["issue"]).await?;
+        let form = stager.read_form(&req, body, &["issue"]).await?;
         let url = form
             .field("issue")
             .ok_or_else(|| Error::invalid("/issue", "required", "This field is required."))?;
