@@ -24,12 +24,15 @@ type Data = web::Data<Core>;
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// `open`, `pending` or `closed`.
+    #[param(pattern = "^(open|pending|closed)$")]
     status: Option<String>,
     /// Case-insensitive search in the subject.
     q: Option<String>,
     /// Page size, 1 to 300 (default 25).
+    #[param(value_type = Option<u64>, maximum = 4294967295_u64)]
     limit: Option<u32>,
     /// From the `Link: rel="next"` of the previous page.
+    #[param(format = Uuid)]
     cursor: Option<String>,
 }
 
@@ -99,6 +102,8 @@ pub async fn list_tickets(
 
 #[derive(Deserialize, ToSchema)]
 pub struct NewTicket {
+    /// 1 to 500 characters, not all spaces.
+    #[schema(pattern = r"\S", max_length = 500)]
     subject: String,
     /// Optional first message.
     body: Option<String>,
@@ -127,10 +132,14 @@ pub async fn get_ticket(core: Data, caller: Caller, id: web::Path<String>) -> Re
     Ok(HttpResponse::Ok().json(TicketView::from(ticket)))
 }
 
+/// At least one of the two (a change of nothing is refused).
 #[derive(Deserialize, ToSchema)]
+#[schema(min_properties = 1)]
 pub struct TicketChange {
+    #[schema(pattern = r"\S", max_length = 500)]
     subject: Option<String>,
     /// `open`, `pending` or `closed`.
+    #[schema(pattern = "^(open|pending|closed)$")]
     status: Option<String>,
 }
 

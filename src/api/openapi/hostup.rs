@@ -48,6 +48,7 @@ struct UploadForm {
     file: Vec<u8>,
     /// A `tkt_` id.
     #[serde(rename = "ticketId")]
+    #[schema(nullable = false)]
     ticket_id: Option<String>,
 }
 
@@ -136,11 +137,16 @@ struct TicketPage {
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct NewTicket {
+    /// 1 to 500 characters, not all spaces.
+    #[schema(pattern = r"\S", max_length = 500)]
     subject: String,
     message: String,
+    #[schema(max_length = 100)]
     priority: Option<String>,
+    #[schema(max_length = 100)]
     department_slug: Option<String>,
     /// `satt_` ids of uploads the first message carries.
+    #[schema(nullable = false)]
     attachment_ids: Option<Vec<String>>,
 }
 
@@ -149,7 +155,10 @@ struct NewTicket {
 struct Reply {
     message: String,
     /// Accepted as HostUp sends it; attache stores messages as given.
+    #[schema(nullable = false)]
     encrypted: Option<bool>,
+    /// `satt_` ids of uploads this reply carries.
+    #[schema(nullable = false)]
     attachment_ids: Option<Vec<String>>,
 }
 
@@ -173,9 +182,11 @@ fn download() {}
 
 /// The caller's tickets, newest first.
 #[utoipa::path(get, path = "/api/v2/support/tickets", tag = "tickets",
-    params(("page" = Option<u32>, Query, description = "From 1"),
-        ("perPage" = Option<u32>, Query, description = "1 to 100 (default 25); others are clamped"),
-        ("status" = Option<String>, Query, description = "`open`, `pending` or `closed`")),
+    params(("page" = Option<u64>, Query, maximum = 4294967295_u64, description = "From 1"),
+        ("perPage" = Option<u64>, Query, maximum = 4294967295_u64,
+            description = "1 to 100 (default 25); others are clamped"),
+        ("status" = Option<String>, Query, pattern = "^(open|pending|closed)$",
+            description = "`open`, `pending` or `closed`")),
     responses((status = 200, body = TicketPage)))]
 fn list_tickets() {}
 

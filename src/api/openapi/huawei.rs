@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{ArrayBuilder, KnownFormat, ObjectBuilder, Schema, SchemaFormat};
 use utoipa::openapi::{Object, OpenApi as Document, Type};
 use utoipa::{Modify, OpenApi, ToSchema};
 
@@ -46,12 +47,26 @@ impl Modify for Huawei {
             ))
             .schema(Some(Object::with_type(Type::String)))
             .build();
+        let ids = ArrayBuilder::new()
+            .items(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid))),
+            )
+            .min_items(Some(1))
+            .build();
         for item in doc.paths.paths.values_mut() {
             for operation in [&mut item.get, &mut item.post, &mut item.delete]
                 .into_iter()
                 .flatten()
             {
                 let parameters = operation.parameters.get_or_insert_with(Vec::new);
+                // utoipa's tuple parameters cannot say what each item of a list must be.
+                for parameter in parameters.iter_mut() {
+                    if parameter.name == "accessory_ids" {
+                        parameter.schema = Some(Schema::Array(ids.clone()).into());
+                    }
+                }
                 parameters.push(language.clone());
             }
         }
@@ -73,6 +88,7 @@ struct OsmError {
 struct UploadForm {
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
+    #[schema(nullable = false)]
     form_data: Option<String>,
 }
 
@@ -121,8 +137,12 @@ struct AccessUrls {
 
 #[derive(Serialize, ToSchema)]
 struct NewCase {
+    /// Its first line, not all spaces, is the subject.
+    #[schema(pattern = r"^[^\n]*\S")]
     simple_description: String,
+    #[schema(max_length = 100)]
     business_type_id: Option<String>,
+    #[schema(nullable = false)]
     accessory_ids: Option<Vec<String>>,
 }
 
@@ -183,7 +203,8 @@ fn limits() {}
 
 /// Signed download URLs for several accessories.
 #[utoipa::path(get, path = "/v2/servicerequest/accessorys/access-urls", tag = "accessories",
-    params(("accessory_ids" = Vec<String>, Query, explode, description = "Repeated, or comma-separated")),
+    params(("accessory_ids" = Vec<String>, Query, explode, min_items = 1,
+        description = "Accessory ids (UUIDs), repeated or comma-separated")),
     responses((status = 200, body = AccessUrls)))]
 fn access_urls() {}
 

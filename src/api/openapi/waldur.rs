@@ -60,6 +60,7 @@ fn drf_error() -> Schema {
 #[into_params(parameter_in = Query)]
 struct Page {
     /// From 1; a page past the last is 404.
+    #[param(value_type = Option<u64>, maximum = 4294967295_u64)]
     page: Option<u32>,
     /// 1 to 300 (default 10); anything else means the default, as Django REST framework does.
     page_size: Option<String>,
@@ -71,9 +72,11 @@ struct Page {
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
 struct AttachmentFilter {
-    /// The issue's URL.
+    /// The issue's URL, `…/api/support-issues/<uuid>/`.
+    #[param(pattern = "/support-issues/[0-9a-f]{32}/$")]
     issue: Option<String>,
     /// The issue's uuid.
+    #[param(format = Uuid)]
     issue_uuid: Option<String>,
 }
 
@@ -169,10 +172,15 @@ struct Unset {
 
 #[derive(Serialize, ToSchema)]
 struct NewIssue {
+    /// 1 to 500 characters, not all spaces.
+    #[schema(pattern = r"\S", max_length = 500)]
     summary: String,
+    #[schema(nullable = false)]
     description: Option<String>,
     #[serde(rename = "type")]
+    #[schema(max_length = 100)]
     kind: Option<String>,
+    #[schema(max_length = 100)]
     priority: Option<String>,
 }
 
