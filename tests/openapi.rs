@@ -104,6 +104,8 @@ async fn schemathesis_finds_no_failure_in_any_dialect() {
             .args(["-m", "schemathesis.cli", "--config-file", &config, "run"])
             .arg(app.url(path))
             .args(["--header", &format!("{credential}{}", app.admin)])
+            // Its caches and reports go to the test's directory, not the work tree.
+            .current_dir(app.data_dir())
             .env("HOME", app.data_dir())
             .env("NO_COLOR", "1");
         let out = output(command).await;
