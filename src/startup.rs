@@ -13,7 +13,7 @@ use actix_web::web::{delete, get, head, patch, post};
 use actix_web::{web, App, HttpResponse, HttpServer, Route, Scope};
 use anyhow::Context;
 
-use crate::api::{self, files, hostup, huawei, meta, native, problem, waldur};
+use crate::api::{self, files, hostup, huawei, meta, native, openapi, problem, waldur};
 use crate::config::{Config, Tls};
 use crate::core::{pending, Core};
 use crate::error::Error;
@@ -98,7 +98,8 @@ fn hostup_scope(cfg: &mut web::ServiceConfig, limits: &ratelimit::Config, limite
         .route("/api/v2/support/tickets", get().to(hostup::list_tickets))
         .route("/api/v2/support/tickets", post().to(hostup::create_ticket))
         .route("/api/v2/support/tickets/{id}", get().to(hostup::ticket_detail))
-        .route("/api/v2/support/tickets/{id}/messages", post().to(hostup::reply));
+        .route("/api/v2/support/tickets/{id}/messages", post().to(hostup::reply))
+        .route("/api/v2/support/openapi.json", get().to(openapi::hostup));
     cfg.service(
         support.scope()
             .wrap(Condition::new(limited, Governor::new(limits)))
@@ -119,7 +120,8 @@ fn huawei_scope(cfg: &mut web::ServiceConfig, limits: &ratelimit::Config, limite
         .route("/v2/servicerequest/accessorys/{id}", get().to(huawei::download))
         .route("/v2/servicerequest/accessorys/{id}", delete().to(huawei::delete))
         .route("/v2/servicerequest/cases", post().to(huawei::create_case))
-        .route("/v2/servicerequest/cases/{id}", get().to(huawei::show_case));
+        .route("/v2/servicerequest/cases/{id}", get().to(huawei::show_case))
+        .route("/v2/servicerequest/openapi.json", get().to(openapi::huawei));
     cfg.service(
         osm.scope()
             .wrap(Condition::new(limited, Governor::new(limits)))
@@ -141,7 +143,8 @@ fn waldur_scope(cfg: &mut web::ServiceConfig, limits: &ratelimit::Config, limite
         .route("/api/support-issues/", get().to(waldur::list_issues))
         .route("/api/support-issues/", head().to(waldur::list_issues))
         .route("/api/support-issues/", post().to(waldur::create_issue))
-        .route("/api/support-issues/{uuid}/", get().to(waldur::retrieve_issue));
+        .route("/api/support-issues/{uuid}/", get().to(waldur::retrieve_issue))
+        .route("/api/openapi.json", get().to(openapi::waldur));
     cfg.service(
         api.scope()
             .wrap(Condition::new(limited, Governor::new(limits)))

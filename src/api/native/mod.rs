@@ -21,14 +21,18 @@ use crate::upload::sniff::ALLOWED;
 type Data = web::Data<Core>;
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// `open`, `pending` or `closed`.
+    #[param(pattern = "^(open|pending|closed)$")]
     status: Option<String>,
     /// Case-insensitive search in the subject.
     q: Option<String>,
     /// Page size, 1 to 300 (default 25).
+    #[param(value_type = Option<u64>, maximum = 4294967295_u64)]
     limit: Option<u32>,
     /// From the `Link: rel="next"` of the previous page.
+    #[param(format = Uuid)]
     cursor: Option<String>,
 }
 
@@ -98,6 +102,8 @@ pub async fn list_tickets(
 
 #[derive(Deserialize, ToSchema)]
 pub struct NewTicket {
+    /// 1 to 500 characters, not all spaces.
+    #[schema(pattern = r"\S", max_length = 500)]
     subject: String,
     /// Optional first message.
     body: Option<String>,
@@ -120,20 +126,25 @@ pub async fn create_ticket(
     Ok(HttpResponse::Created().json(TicketView::from(ticket)))
 }
 
-#[utoipa::path(get, path = "/v1/tickets/{id}", tag = "tickets", responses((status = 200, body = TicketView)))]
+#[utoipa::path(get, path = "/v1/tickets/{id}", tag = "tickets", params(("id" = String, Path, format = Uuid, description = "The ticket id")), responses((status = 200, body = TicketView)))]
 pub async fn get_ticket(core: Data, caller: Caller, id: web::Path<String>) -> Result<HttpResponse> {
     let ticket = tickets::get(&core, &caller, native_id(&id, "ticket")?).await?;
     Ok(HttpResponse::Ok().json(TicketView::from(ticket)))
 }
 
+/// At least one of the two (a change of nothing is refused).
 #[derive(Deserialize, ToSchema)]
+#[schema(min_properties = 1)]
 pub struct TicketChange {
+    #[schema(pattern = r"\S", max_length = 500)]
     subject: Option<String>,
     /// `open`, `pending` or `closed`.
+    #[schema(pattern = "^(open|pending|closed)$")]
     status: Option<String>,
 }
 
 #[utoipa::path(patch, path = "/v1/tickets/{id}", tag = "tickets", request_body = TicketChange,
+    params(("id" = String, Path, format = Uuid, description = "The ticket id")),
     responses((status = 200, body = TicketView)))]
 pub async fn update_ticket(
     core: Data,
@@ -154,7 +165,7 @@ pub async fn update_ticket(
     Ok(HttpResponse::Ok().json(TicketView::from(ticket)))
 }
 
-#[utoipa::path(get, path = "/v1/tickets/{id}/messages", tag = "messages",
+#[utoipa::path(get, path = "/v1/tickets/{id}/messages", tag = "messages", params(("id" = String, Path, format = Uuid, description = "The ticket id")),
     responses((status = 200, body = [MessageView], description = "Oldest first, with attachments")))]
 pub async fn list_messages(
     core: Data,
@@ -180,6 +191,7 @@ pub struct NewMessage {
 }
 
 #[utoipa::path(post, path = "/v1/tickets/{id}/messages", tag = "messages", request_body = NewMessage,
+    params(("id" = String, Path, format = Uuid, description = "The ticket id")),
     responses((status = 201, body = MessageView)))]
 pub async fn create_message(
     core: Data,
@@ -205,6 +217,7 @@ pub async fn create_message(
 }
 
 #[utoipa::path(get, path = "/v1/tickets/{ticket_id}/attachments", tag = "attachments",
+    params(("ticket_id" = String, Path, format = Uuid, description = "The ticket id")),
     responses((status = 200, body = [AttachmentView])))]
 pub async fn list_attachments(
     core: Data,
@@ -221,7 +234,9 @@ pub async fn list_attachments(
 }
 
 #[utoipa::path(post, path = "/v1/tickets/{ticket_id}/attachments", tag = "attachments",
-    request_body(content_type = "multipart/form-data", description = "One part named `file`"),
+    params(("ticket_id" = String, Path, format = Uuid, description = "The ticket id")),
+    request_body(content = crate::api::openapi::FileForm, content_type = "multipart/form-data",
+        description = "One part named `file`"),
     responses((status = 201, body = AttachmentView),
               (status = 400, description = "file_too_large, unsupported_file_type, empty_file, missing_file, too_many_attachments")))]
 pub async fn upload_attachment(
@@ -241,6 +256,8 @@ pub async fn upload_attachment(
 }
 
 #[utoipa::path(get, path = "/v1/tickets/{ticket_id}/attachments/{id}", tag = "attachments",
+    params(("ticket_id" = String, Path, format = Uuid, description = "The ticket id"),
+        ("id" = String, Path, format = Uuid, description = "The attachment id")),
     responses((status = 200, body = AttachmentView)))]
 pub async fn get_attachment(
     core: Data,
@@ -260,6 +277,8 @@ pub async fn get_attachment(
 }
 
 #[utoipa::path(delete, path = "/v1/tickets/{ticket_id}/attachments/{id}", tag = "attachments",
+    params(("ticket_id" = String, Path, format = Uuid, description = "The ticket id"),
+        ("id" = String, Path, format = Uuid, description = "The attachment id")),
     responses((status = 204, description = "Deleted; the file goes with its last attachment")))]
 pub async fn delete_attachment(
     core: Data,
@@ -284,6 +303,7 @@ pub struct DownloadView {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DownloadParams {
     /// Ask for `Content-Disposition: inline` (honoured for raster images, PDF and video only).
     #[serde(default)]
@@ -291,7 +311,9 @@ pub struct DownloadParams {
 }
 
 #[utoipa::path(get, path = "/v1/tickets/{ticket_id}/attachments/{id}/download", tag = "attachments",
-    params(DownloadParams), responses((status = 200, body = DownloadView)))]
+    params(("ticket_id" = String, Path, format = Uuid, description = "The ticket id"),
+        ("id" = String, Path, format = Uuid, description = "The attachment id"),
+        DownloadParams), responses((status = 200, body = DownloadView)))]
 pub async fn download_url(
     core: Data,
     caller: Caller,
