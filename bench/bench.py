@@ -238,7 +238,9 @@ class Attache:
         started = time.monotonic()
         self.proc = spawn(
             SERVER_CPU + [self.binary, "serve", "--data-dir", self.data, "--listen", f"127.0.0.1:{self.port}",
-                          "--rate-limit", "0", "--workers", "1", "--max-attachments", str(MAX_PER_TICKET)],
+                          "--rate-limit", "0", "--workers", "1", "--max-attachments", str(MAX_PER_TICKET),
+                          # One key drives every upload: lift the per-key cap, as the rate limit is.
+                          "--max-uploads-in-flight", "1000"],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         line = self.proc.stdout.readline()
         if line.count("\t") < 2:
@@ -878,7 +880,7 @@ def write_report(args, results, blobs, notes, started):
         f"Command: `{command}`" + (")." if os.environ.get("BENCH_COMMAND") else "."),
         "",
         "Load: servers pinned to core 0 and load generators to core 1 (taskset); attache with one "
-        "worker (`--workers 1 --rate-limit 0 --max-attachments 1000`, uploads spread over 64 tickets), nginx with one worker "
+        "worker (`--workers 1 --rate-limit 0 --max-attachments 1000 --max-uploads-in-flight 1000`, uploads spread over 64 tickets), nginx with one worker "
         "process, rustypaste with one worker; all on 127.0.0.1. Medians of "
         f"{args.runs} interleaved runs, min-max in brackets. "
         f"Downloads: wrk, 1 thread, {args.connections} connections, {args.seconds} s. "
