@@ -114,6 +114,11 @@ pub trait Decode: Send + 'static {
     fn decode(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<()>;
     /// The body has ended: the last bytes, or why it is incomplete.
     fn end(&mut self, out: &mut Vec<u8>) -> Result<()>;
+    /// Whether the bytes received are the file's as they are: then they are written without
+    /// a copy into a second buffer (a multipart file part).
+    fn passes_through(&self) -> bool {
+        false
+    }
 }
 
 /// A multipart file part: its bytes are the file's.
@@ -127,6 +132,10 @@ impl Decode for Identity {
 
     fn end(&mut self, _: &mut Vec<u8>) -> Result<()> {
         Ok(())
+    }
+
+    fn passes_through(&self) -> bool {
+        true
     }
 }
 
@@ -151,17 +160,26 @@ impl<D: Decode> Job<D> {
     }
 
     fn feed(&mut self, input: &[u8]) -> Result<()> {
+        if self.decoder.passes_through() {
+            return self.write(input);
+        }
         self.decoder.decode(input, &mut self.decoded)?;
         self.write_decoded()
     }
 
     fn write_decoded(&mut self) -> Result<()> {
-        if self.writer.size + self.decoded.len() as u64 > self.limit {
-            return Err(Error::FileTooLarge { limit: self.limit });
-        }
-        self.writer.write(&self.decoded)?;
+        let decoded = std::mem::take(&mut self.decoded);
+        self.write(&decoded)?;
+        self.decoded = decoded;
         self.decoded.clear();
         Ok(())
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        if self.writer.size + bytes.len() as u64 > self.limit {
+            return Err(Error::FileTooLarge { limit: self.limit });
+        }
+        self.writer.write(bytes)
     }
 
     fn finish(mut self) -> Result<(StagedUpload, D)> {
