@@ -7,24 +7,8 @@ mod common;
 
 use std::process::Command;
 
+use common::python::{output, python_with, shown};
 use common::{spawn_app, TestApp};
-
-/// The Python that has `module`, or `None` (with a note) when the tests must be skipped.
-fn python_with(module: &str) -> Option<String> {
-    let python = std::env::var("ATTACHE_CLIENTS_PYTHON").unwrap_or_else(|_| "python3".to_owned());
-    let found = Command::new(&python)
-        .args(["-c", &format!("import {module}")])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if found {
-        return Some(python);
-    }
-    if std::env::var_os("ATTACHE_REQUIRE_CLIENTS").is_some() {
-        panic!("{python} cannot import {module}; install tests/clients/requirements.txt");
-    }
-    eprintln!("SKIPPED: {module} is not installed for {python} (pip install -r tests/clients/requirements.txt, then set ATTACHE_CLIENTS_PYTHON)");
-    None
-}
 
 async fn run_script(app: &TestApp, python: String, script: &str, env: Vec<(&str, String)>) {
     let path = format!("{}/tests/clients/{script}", env!("CARGO_MANIFEST_DIR"));
@@ -36,15 +20,9 @@ async fn run_script(app: &TestApp, python: String, script: &str, env: Vec<(&str,
     for (k, v) in env {
         command.env(k, v);
     }
-    let out = actix_web::rt::task::spawn_blocking(move || command.output().unwrap())
-        .await
-        .unwrap();
+    let out = output(command).await;
+    assert!(out.status.success(), "{script} failed\n{}", shown(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "{script} failed\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
-    );
     eprintln!("{stdout}");
 }
 
