@@ -7,10 +7,10 @@ use anyhow::{anyhow, Context};
 
 use crate::cli::{Command, KeyCommand, SecretCommand, ServeArgs, UserCommand};
 use crate::core::access_keys;
-use crate::core::model::{Role, Scopes};
 use crate::core::users::{self, NewKey};
 use crate::core::AKSK_SECRET;
 use crate::core::SIGNING_KEYS;
+use crate::domain::{Role, Scopes};
 use crate::ids::Id;
 use crate::maintenance;
 use crate::store::signing_keys::{self, load_or_create_secret};

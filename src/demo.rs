@@ -3,9 +3,9 @@
 
 use crate::core::ingest::{self, Received};
 use crate::core::messages::Carry;
-use crate::core::model::{Role, Status, User};
 use crate::core::users::{self, NewKey};
 use crate::core::{messages, tickets, Caller, Core};
+use crate::domain::{Role, Status, User};
 use crate::error::Result;
 use crate::ids::Id;
 use crate::store::sql::{meta, users as user_sql};

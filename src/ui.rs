@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::UI_COOKIE;
 use crate::core::access::AccessView;
-use crate::core::model::Scope;
 use crate::core::sessions::{self, SESSION_LIFETIME};
 use crate::core::{Caller, Core};
+use crate::domain::Scope;
 use crate::error::{Error, Result};
 
 #[derive(RustEmbed)]

@@ -3,8 +3,8 @@
 
 mod common;
 
-use attache::core::model::{Role, Scopes};
 use attache::core::users;
+use attache::domain::{Role, Scopes};
 use common::{png, spawn_app, TestApp};
 use serde_json::{json, Value};
 

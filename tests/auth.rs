@@ -2,8 +2,8 @@
 
 mod common;
 
-use attache::core::model::{Role, Scopes};
 use attache::core::users;
+use attache::domain::{Role, Scopes};
 use common::{png, spawn_app, spawn_with};
 use serde_json::{json, Value};
 
@@ -377,7 +377,7 @@ fn access_key(app: &common::TestApp) -> (String, String) {
         &app.core.db,
         &app.core.aksk_secret,
         "aksk-user",
-        attache::core::model::Role::Customer,
+        attache::domain::Role::Customer,
         None,
         "",
     )

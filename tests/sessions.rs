@@ -193,14 +193,8 @@ async fn sign_out_ends_the_session_and_so_does_revoking_the_key() {
         401
     );
 
-    let key = users::create_key(
-        &app.core.db,
-        "alex",
-        attache::core::model::Role::Agent,
-        None,
-        "",
-    )
-    .unwrap();
+    let key =
+        users::create_key(&app.core.db, "alex", attache::domain::Role::Agent, None, "").unwrap();
     let (cookie, _, _) = sign_in(&app, &key.secret).await;
     assert_eq!(
         app.client

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use crate::api::files;
 use crate::core::ingest::{self, Received};
 use crate::core::messages::Carry;
-use crate::core::model::{Attachment, Message, Ticket};
 use crate::core::{attachments, messages, tickets, Caller, Core};
+use crate::domain::{Attachment, Message, Ticket};
 use crate::error::{Error, Result};
 use crate::ids::Id;
 
@@ -220,7 +220,7 @@ pub async fn list_tickets(
     let per_page = query.per_page.unwrap_or(25).clamp(1, 100);
     let page = query.page.unwrap_or(1).max(1);
     let status = match query.status.as_deref() {
-        Some(s) => Some(crate::core::model::Status::parse(s).ok_or_else(|| {
+        Some(s) => Some(crate::domain::Status::parse(s).ok_or_else(|| {
             Error::invalid(
                 "/status",
                 "invalid_status",

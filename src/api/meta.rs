@@ -5,8 +5,8 @@ use actix_web::{web, HttpResponse};
 use serde_json::json;
 use utoipa::OpenApi;
 
-use crate::core::model::Scope;
 use crate::core::{Caller, Core};
+use crate::domain::Scope;
 use crate::error::{describe, Error, Result};
 
 /// Alive, with the running version and the schema version of its database.

@@ -10,8 +10,8 @@ use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use serde_json::json;
 
-use crate::core::model::now;
 use crate::core::Core;
+use crate::domain::now;
 use crate::error::{Error, ErrorCode, FieldError};
 
 /// The request id, set by the logging middleware for everything inside it.

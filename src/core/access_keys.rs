@@ -6,9 +6,9 @@ use rand::RngCore;
 use sha2::Sha256;
 
 use crate::core::access::Caller;
-use crate::core::model::{Role, Scopes};
 use crate::core::users::{hash, new_credential, Credential};
 use crate::core::Core;
+use crate::domain::{Role, Scopes};
 use crate::error::{Error, Result};
 use crate::store::sql::users as sql;
 use crate::store::Db;

@@ -23,9 +23,6 @@ use crate::metrics::Metrics;
 use crate::store::signing_keys::{self, LiveKeyring};
 use crate::store::{Blobs, Db};
 
-/// The records the core hands to dialects; they live in the leaf `domain` so that the store
-/// may return them without importing the core.
-pub use crate::domain as model;
 pub use access::Caller;
 
 /// The HMAC keys that sign download URLs, newest last.

@@ -13,8 +13,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use attache::config::Config;
-use attache::core::model::Role;
 use attache::core::{users, Core};
+use attache::domain::Role;
 use attache::startup;
 use reqwest::multipart::{Form, Part};
 use reqwest::{Client, Response};

@@ -14,8 +14,8 @@ use serde::Deserialize;
 
 use crate::core::attachments::unix_now;
 use crate::core::downloads::{open_signed, Presented, Servable};
-use crate::core::model::Attachment;
 use crate::core::Core;
+use crate::domain::Attachment;
 use crate::error::Error;
 use crate::ids::Id;
 use crate::signing::Disposition;

@@ -12,8 +12,8 @@ use super::validators::{
     content_disposition, etag_of, evaluate, last_modified, security_headers, Precondition,
 };
 use crate::core::downloads::Servable;
-use crate::core::model::Attachment;
 use crate::core::Core;
+use crate::domain::Attachment;
 use crate::ids::Id;
 use crate::signing::Disposition;
 

@@ -11,7 +11,7 @@ use actix_web::http::header::{
 use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 
 use crate::core::attachments::unix_now;
-use crate::core::model::Attachment;
+use crate::domain::Attachment;
 use crate::signing::Disposition;
 
 pub(super) fn etag_of(attachment: &Attachment) -> EntityTag {

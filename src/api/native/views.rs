@@ -7,8 +7,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::core::access::Action;
-use crate::core::model::{Attachment, Message, Status, Ticket};
 use crate::core::{users, Caller, Core};
+use crate::domain::{Attachment, Message, Status, Ticket};
 use crate::error::Result;
 use crate::ids::Id;
 

@@ -13,8 +13,8 @@ use serde_json::{json, Value};
 
 use crate::core::access::Action;
 use crate::core::ingest::{self, Received};
-use crate::core::model::{Attachment, Ticket};
 use crate::core::{attachments, messages, tickets, Caller, Core};
+use crate::domain::{Attachment, Ticket};
 use crate::error::{Error, Result};
 use crate::ids::Id;
 
