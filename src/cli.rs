@@ -103,6 +103,15 @@ pub struct ServeArgs {
     /// How long the whole body of an upload may take to arrive, in seconds.
     #[arg(long, env = "ATTACHE_UPLOAD_DEADLINE", default_value_t = defaults::UPLOAD_DEADLINE_SECONDS)]
     pub upload_deadline: u64,
+    /// Uploads one customer may leave waiting for a message (HostUp, Huawei); 0: no quota.
+    #[arg(long, env = "ATTACHE_QUOTA_PENDING_UPLOADS", default_value_t = defaults::QUOTA_PENDING_UPLOADS)]
+    pub quota_pending_uploads: u64,
+    /// Bytes one customer's uploads may hold, counted per upload; 0: no quota.
+    #[arg(long, env = "ATTACHE_QUOTA_STORED_BYTES", default_value_t = defaults::QUOTA_STORED_BYTES)]
+    pub quota_stored_bytes: u64,
+    /// Tickets one customer may open in any hour; 0: no quota.
+    #[arg(long, env = "ATTACHE_QUOTA_TICKETS_PER_HOUR", default_value_t = defaults::QUOTA_TICKETS_PER_HOUR)]
+    pub quota_tickets_per_hour: u64,
     /// On SIGTERM or Ctrl-C, how long uploads in flight may take to finish, in seconds. A
     /// second signal stops at once.
     #[arg(long, env = "ATTACHE_SHUTDOWN_TIMEOUT", default_value_t = defaults::SHUTDOWN_TIMEOUT_SECONDS)]
@@ -148,6 +157,11 @@ impl ServeArgs {
         config.min_free_bytes = self.min_free_bytes;
         config.max_uploads_in_flight = self.max_uploads_in_flight;
         config.upload_deadline = std::time::Duration::from_secs(self.upload_deadline);
+        config.quotas = crate::core::quota::Quotas {
+            pending_uploads: self.quota_pending_uploads,
+            stored_bytes: self.quota_stored_bytes,
+            tickets_per_hour: self.quota_tickets_per_hour,
+        };
         if let Some(workers) = self.workers {
             config.workers = workers.max(1);
         }

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use anyhow::{bail, Result};
 
+use crate::core::quota::Quotas;
+
 /// Every default, written once: `Config::new` and clap's `default_value_t` both read these.
 pub mod defaults {
     pub const MAX_UPLOAD_BYTES: u64 = 30 * 1024 * 1024;
@@ -19,6 +21,12 @@ pub mod defaults {
     pub const MAX_UPLOADS_IN_FLIGHT: usize = 8;
     /// Ten minutes: 30 MiB at 50 KB/s.
     pub const UPLOAD_DEADLINE_SECONDS: u64 = 600;
+    /// Per customer: a reply with a handful of files, several times over.
+    pub const QUOTA_PENDING_UPLOADS: u64 = 20;
+    /// Per customer: 2 GiB, some seventy files at the 30 MiB limit.
+    pub const QUOTA_STORED_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+    /// Per customer: more than a person writes, fewer than a script floods.
+    pub const QUOTA_TICKETS_PER_HOUR: u64 = 30;
 }
 pub const MAX_URL_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 
@@ -47,6 +55,8 @@ pub struct Config {
     pub max_uploads_in_flight: usize,
     /// How long the whole body of an upload may take to arrive.
     pub upload_deadline: Duration,
+    /// What one customer may hold and open (0: no quota); see `core::quota`.
+    pub quotas: Quotas,
     pub workers: usize,
     /// On SIGTERM, how long requests in flight (uploads above all) may take to finish.
     pub shutdown_timeout: Duration,
@@ -74,6 +84,11 @@ impl Config {
             min_free_bytes: defaults::MIN_FREE_BYTES,
             max_uploads_in_flight: defaults::MAX_UPLOADS_IN_FLIGHT,
             upload_deadline: Duration::from_secs(defaults::UPLOAD_DEADLINE_SECONDS),
+            quotas: Quotas {
+                pending_uploads: defaults::QUOTA_PENDING_UPLOADS,
+                stored_bytes: defaults::QUOTA_STORED_BYTES,
+                tickets_per_hour: defaults::QUOTA_TICKETS_PER_HOUR,
+            },
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             shutdown_timeout: Duration::from_secs(defaults::SHUTDOWN_TIMEOUT_SECONDS),
             tls: None,

@@ -65,6 +65,12 @@ pub enum Error {
     UploadTimeout { seconds: u64 },
     #[error("The server is busy. Retry after {retry_after} seconds.")]
     Busy { retry_after: u64 },
+    #[error("{}", quota_detail(*.quota, *.limit))]
+    QuotaExceeded {
+        quota: crate::core::quota::Quota,
+        limit: u64,
+        retry_after: Option<u64>,
+    },
     #[error("The server could not complete the request.")]
     Internal(#[source] anyhow::Error),
 }
@@ -91,6 +97,7 @@ impl Error {
             Error::MethodNotAllowed => ErrorCode::MethodNotAllowed,
             Error::TooManyUploads { .. } => ErrorCode::TooManyUploads,
             Error::UploadTimeout { .. } => ErrorCode::UploadTimeout,
+            Error::QuotaExceeded { .. } => ErrorCode::QuotaExceeded,
             Error::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -123,6 +130,16 @@ impl Error {
     pub fn invalid(pointer: &str, code: &'static str, detail: impl Into<String>) -> Self {
         Error::Invalid(vec![FieldError::new(pointer, code, detail)])
     }
+}
+
+fn quota_detail(quota: crate::core::quota::Quota, limit: u64) -> String {
+    use crate::core::quota::Quota;
+    let what = match quota {
+        Quota::PendingUploads => format!("You already have {limit} uploads waiting for a message; send or delete some first."),
+        Quota::StoredBytes => format!("Your uploads would hold more than your quota of {limit} bytes; delete some files first."),
+        Quota::TicketsPerHour => format!("You opened {limit} tickets in the last hour, your quota; retry later."),
+    };
+    format!("{what} (Set by `{}`.)", quota.flag())
 }
 
 fn details(errors: &[FieldError]) -> String {
@@ -224,6 +241,7 @@ impl ResponseError for Error {
         let retry_after = match self {
             Error::RateLimited { retry_after } | Error::Busy { retry_after } => Some(*retry_after),
             Error::TooManyUploads { .. } => Some(RETRY_UPLOADS),
+            Error::QuotaExceeded { retry_after, .. } => *retry_after,
             _ => None,
         };
         if let Some(seconds) = retry_after {

@@ -26,6 +26,7 @@ pub enum ErrorCode {
     TooManyUploads,
     UploadTimeout,
     Busy,
+    QuotaExceeded,
     /// Keep it last: the check below counts the codes up to it.
     Internal,
 }
@@ -60,6 +61,7 @@ impl ErrorCode {
         ErrorCode::TooManyUploads,
         ErrorCode::UploadTimeout,
         ErrorCode::Busy,
+        ErrorCode::QuotaExceeded,
         ErrorCode::Internal,
     ];
 
@@ -85,6 +87,7 @@ impl ErrorCode {
             ErrorCode::TooManyUploads => ("too_many_uploads", 429, "Too many uploads in flight", "This key already has the most uploads in flight at once (`--max-uploads-in-flight`); wait for one to finish, or `Retry-After` seconds."),
             ErrorCode::UploadTimeout => ("upload_timeout", 408, "Upload took too long", "The whole body of an upload must arrive within `--upload-deadline` seconds; nothing was stored. Retry on a faster link, or ask for a longer deadline."),
             ErrorCode::Busy => ("busy", 503, "Busy", "The server is at its limit of work in progress (database connections or open files) and did not start this request; retry after `Retry-After` seconds."),
+            ErrorCode::QuotaExceeded => ("quota_exceeded", 429, "Quota exceeded", "The caller reached one of its quotas: uploads waiting for a message (`--quota-pending-uploads`), bytes stored by its uploads (`--quota-stored-bytes`), or tickets opened in the last hour (`--quota-tickets-per-hour`); the detail names which. The hourly quota frees up after `Retry-After` seconds; the others when the caller's pending uploads are sent or expire, or its files are deleted."),
             ErrorCode::Internal => ("internal_error", 500, "Internal error", "Something failed inside the server. The request id identifies the log line."),
         };
         Description {

@@ -41,6 +41,11 @@ fn example(code: ErrorCode) -> Error {
         ErrorCode::TooManyUploads => Error::TooManyUploads { limit: 8 },
         ErrorCode::UploadTimeout => Error::UploadTimeout { seconds: 600 },
         ErrorCode::Busy => Error::Busy { retry_after: 7 },
+        ErrorCode::QuotaExceeded => Error::QuotaExceeded {
+            quota: attache::core::quota::Quota::TicketsPerHour,
+            limit: 30,
+            retry_after: Some(7),
+        },
         ErrorCode::Internal => Error::Internal(anyhow::anyhow!("the disk caught fire")),
     }
 }
@@ -69,7 +74,10 @@ async fn check_common(code: ErrorCode, res: ServiceResponse<impl MessageBody>) -
         ErrorCode::Unauthorized | ErrorCode::InvalidCredentials | ErrorCode::InsufficientScope
     );
     assert_eq!(challenge.is_some(), wants_challenge, "{code}");
-    if matches!(code, ErrorCode::RateLimited | ErrorCode::Busy) {
+    if matches!(
+        code,
+        ErrorCode::RateLimited | ErrorCode::Busy | ErrorCode::QuotaExceeded
+    ) {
         assert_eq!(header(&res, "retry-after"), "7");
     }
     if matches!(
@@ -125,7 +133,8 @@ async fn every_code_renders_in_every_dialect() {
         let osm = body["error_code"].as_str().unwrap();
         let (prefix, number) = osm.split_once('.').unwrap();
         assert!(matches!(prefix, "OSM" | "APIGW"), "{code}: {osm}");
-        assert!(number.len() == 4 && number.bytes().all(|b| b.is_ascii_digit()));
+        // `OSM.0404`-style by status, or OSM's 8-digit business codes (`OSM.01010005`).
+        assert!(matches!(number.len(), 4 | 8) && number.bytes().all(|b| b.is_ascii_digit()));
         assert_eq!(
             osm == "OSM.0500",
             code == ErrorCode::Internal,

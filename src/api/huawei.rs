@@ -57,6 +57,8 @@ fn osm_error(code: ErrorCode) -> (&'static str, &'static str) {
         ErrorCode::MethodNotAllowed => ("OSM.0405", "不支持该请求方法。"),
         ErrorCode::TooManyUploads => ("OSM.0429", "进行中的上传数量超过限制，请稍后重试。"),
         ErrorCode::UploadTimeout => ("OSM.0408", "附件上传超时。"),
+        // OSM's own code for its daily upload cap, the nearest of its quotas.
+        ErrorCode::QuotaExceeded => ("OSM.01010005", "超出配额限制。"),
         ErrorCode::Busy => ("OSM.0503", "系统繁忙，请稍后重试。"),
         ErrorCode::Internal => ("OSM.0500", "系统内部错误。"),
     }

@@ -10,12 +10,13 @@
 //! in between; whether the content is new is the database's answer (`insert_blob_if_absent`).
 //!
 //! What one caller can hold is bounded: at most `--max-uploads-in-flight` uploads per key,
-//! each receiving for at most `--upload-deadline`.
+//! each receiving for at most `--upload-deadline`, and a customer's quotas (`core::quota`).
 
 use std::future::Future;
 
 use crate::core::access::Caller;
 use crate::core::attachments::remove_blob_if_unreferenced;
+use crate::core::quota;
 use crate::core::tickets::visible;
 use crate::core::Core;
 use crate::domain::{now, Attachment, Scope, StagedUpload, Ticket, Timestamp};
@@ -77,6 +78,7 @@ where
             None
         }
     };
+    within_quota(core, caller, false).await?;
     let _slot = core
         .uploads_in_flight
         .enter(caller.key_id, core.config.max_uploads_in_flight)?;
@@ -99,6 +101,7 @@ where
     Fut: Future<Output = Result<Received>>,
 {
     caller.require(Scope::AttachmentsWrite)?;
+    within_quota(core, caller, true).await?;
     let _slot = core
         .uploads_in_flight
         .enter(caller.key_id, core.config.max_uploads_in_flight)?;
@@ -129,6 +132,15 @@ async fn within_deadline<T>(core: &Core, receive: impl Future<Output = Result<T>
         .map_err(|_| Error::UploadTimeout {
             seconds: deadline.as_secs(),
         })?
+}
+
+/// A caller already at a quota is refused before its body is read; the commit checks again
+/// with the file's size.
+async fn within_quota(core: &Core, caller: &Caller, pending: bool) -> Result<()> {
+    let (quotas, caller) = (core.config.quotas, caller.clone());
+    core.db
+        .run(move |conn| quota::check_upload(conn, &quotas, &caller, pending, 0))
+        .await
 }
 
 fn stager(core: &Core) -> Stager {
@@ -174,6 +186,7 @@ async fn commit(
         pending_until,
     };
     let limit = core.config.max_attachments_per_ticket;
+    let (quotas, uploader) = (core.config.quotas, caller.clone());
     let (blobs, sha) = (core.blobs.clone(), staged.sha256);
     let (placed_new, staged) = core
         .db
@@ -188,6 +201,8 @@ async fn commit(
                     return Err(Error::TooManyAttachments { limit });
                 }
             }
+            let pending = attachment.pending_until.is_some();
+            quota::check_upload(tx, &quotas, &uploader, pending, staged.size)?;
             blobs.place(staged.file, &staged.sha256)?;
             let new_blob = sql::insert_blob_if_absent(
                 tx,

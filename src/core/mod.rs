@@ -9,6 +9,7 @@ pub mod in_flight;
 pub mod ingest;
 pub mod messages;
 pub mod pending;
+pub mod quota;
 pub mod sessions;
 pub mod tickets;
 pub mod users;

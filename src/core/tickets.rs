@@ -2,6 +2,7 @@
 
 use crate::core::access::Caller;
 use crate::core::messages::{insert, Carry};
+use crate::core::quota;
 use crate::core::Core;
 use crate::domain::{now, Scope, Status, Ticket};
 use crate::error::{Error, FieldError, Result};
@@ -142,8 +143,10 @@ pub async fn create(core: &Core, caller: &Caller, new: NewTicket) -> Result<Tick
     };
     let caller = caller.clone();
     let limit = core.config.max_attachments_per_ticket;
+    let quotas = core.config.quotas;
     core.db
         .write(move |tx| {
+            quota::check_ticket(tx, &quotas, &caller)?;
             ticket.number = sql::insert_ticket(tx, &ticket)?;
             if !body.trim().is_empty() || !new.attachment_ids.is_empty() {
                 let first = insert(

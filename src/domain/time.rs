@@ -43,6 +43,14 @@ impl Timestamp {
         Self::from(later)
     }
 
+    pub fn minus(self, by: std::time::Duration) -> Self {
+        let earlier = Duration::try_from(by)
+            .ok()
+            .and_then(|by| self.0.checked_sub(by))
+            .unwrap_or(time::PrimitiveDateTime::MIN.assume_utc());
+        Self::from(earlier)
+    }
+
     /// The same instant in another offset, for dialects that show local times.
     pub fn at_offset(self, offset: UtcOffset) -> OffsetDateTime {
         self.0.to_offset(offset)

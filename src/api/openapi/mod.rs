@@ -90,7 +90,7 @@ fn add_errors(doc: &mut Document, content_type: &str, schema: &str) {
             403 => "The credential may not do this",
             404 => "Not found, or not visible to the caller",
             413 => "The body is over the size limit",
-            429 => "Too many requests; see `Retry-After`",
+            429 => "Too many requests, too many uploads in flight, or a quota reached; see the code and `Retry-After`",
             500 => "An internal error (the details are in the server's log)",
             503 => "Busy; see `Retry-After`",
             _ => "No room left to store the file",

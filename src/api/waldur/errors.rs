@@ -61,6 +61,7 @@ fn drf_detail(info: &ErrorInfo, req: &HttpRequest) -> String {
         | ErrorCode::UploadTimeout
         | ErrorCode::InsufficientStorage
         | ErrorCode::Busy
+        | ErrorCode::QuotaExceeded
         | ErrorCode::Internal => info.detail.clone(),
     }
 }

@@ -187,6 +187,27 @@ pub fn delete_attachment(conn: &Connection, id: Id) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// What one user's uploads hold, for the quotas: uploads waiting for a message, and the bytes
+/// of every upload (pending or attached), counted per upload.
+pub struct Usage {
+    pub pending: u64,
+    pub bytes: u64,
+}
+
+pub fn usage_of(conn: &Connection, user: Id) -> rusqlite::Result<Usage> {
+    conn.query_row(
+        "SELECT coalesce(sum(pending_until IS NOT NULL), 0), coalesce(sum(size_bytes), 0)
+           FROM attachments WHERE uploaded_by = ?1",
+        [user],
+        |r| {
+            Ok(Usage {
+                pending: r.get::<_, i64>(0)? as u64,
+                bytes: r.get::<_, i64>(1)? as u64,
+            })
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

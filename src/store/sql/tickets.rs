@@ -154,6 +154,19 @@ pub fn list_messages(conn: &Connection, ticket_id: Id) -> rusqlite::Result<Vec<M
     rows.collect()
 }
 
+/// How many tickets `requester` opened after `since`, and when the oldest of them was opened.
+pub fn opened_since(
+    conn: &Connection,
+    requester: Id,
+    since: &Timestamp,
+) -> rusqlite::Result<(u64, Option<Timestamp>)> {
+    conn.query_row(
+        "SELECT count(*), min(created_at) FROM tickets WHERE requester_id = ?1 AND created_at > ?2",
+        params![requester, since],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
