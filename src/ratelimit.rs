@@ -77,6 +77,16 @@ pub fn config(per_minute: u32) -> Option<Config> {
         .finish()
 }
 
+/// Sign-ins per minute per client address: a person types a key a few times; a script trying
+/// keys is held to this (keys have 160 random bits, so this is about load, not guessing).
+pub const SIGN_INS_PER_MINUTE: u32 = 10;
+
+/// The limiter of `POST /ui/session`, where the key comes in the body, so a request counts
+/// against its address.
+pub fn sign_in_config() -> Config {
+    config(SIGN_INS_PER_MINUTE).expect("a non-zero rate makes a valid quota")
+}
+
 /// Adds `X-RateLimit-Reset`: seconds until the whole quota is available again.
 pub async fn reset_header(
     req: ServiceRequest,

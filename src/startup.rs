@@ -10,7 +10,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, Condition, DefaultHeaders};
 use actix_web::rt::net::TcpStream;
 use actix_web::web::{delete, get, head, patch, post};
-use actix_web::{web, App, HttpResponse, HttpServer, Route, Scope};
+use actix_web::{guard, web, App, HttpResponse, HttpServer, Route, Scope};
 use anyhow::Context;
 
 use crate::api::{self, files, hostup, huawei, meta, native, openapi, problem, waldur};
@@ -42,7 +42,9 @@ pub fn prepare(config: Config, listen: &str) -> anyhow::Result<(TcpListener, Arc
 /// app's default 404, in the scope's error shape). Each route is one method on one path, so a
 /// method a path does not take is that 404, not a 405. App-wide extractor configs, the default
 /// service and the outer middleware are in `run`.
-fn routes(cfg: &mut web::ServiceConfig, limits: &ratelimit::Config, limited: bool) {
+fn routes(cfg: &mut web::ServiceConfig, limits: &Limits) {
+    let (sign_in, limited) = (&limits.sign_in, limits.on);
+    let limits = &limits.api;
     native_scope(cfg, limits, limited);
     // Before Waldur's `/api`, which would otherwise take `/api/v2/support/...` as its own.
     hostup_scope(cfg, limits, limited);
@@ -56,7 +58,14 @@ fn routes(cfg: &mut web::ServiceConfig, limits: &ratelimit::Config, limited: boo
         .route("/metrics", get().to(meta::metrics))
         .route("/openapi.json", get().to(meta::openapi))
         .route("/errors/{code}", get().to(meta::explain))
-        .route("/ui/session", post().to(ui::sign_in))
+        // The key comes in the body: limited per client address, more tightly than the API.
+        .service(
+            web::resource("/ui/session")
+                .guard(guard::Post())
+                .wrap(Condition::new(limited, Governor::new(sign_in)))
+                .wrap(from_fn(ratelimit::reset_header))
+                .route(post().to(ui::sign_in)),
+        )
         .route("/ui/session", get().to(ui::current))
         .route("/ui/session", delete().to(ui::sign_out))
         // Last: any GET nothing above took is a file of the web UI, or its 404.
@@ -199,18 +208,29 @@ fn spawn_sweeper(core: Arc<Core>) {
     });
 }
 
+/// The rate limiters, off together with `--rate-limit 0`.
+#[derive(Clone)]
+struct Limits {
+    api: ratelimit::Config,
+    sign_in: ratelimit::Config,
+    on: bool,
+}
+
 pub fn run(listener: TcpListener, core: Arc<Core>) -> std::io::Result<Server> {
     spawn_sweeper(core.clone());
     let data = web::Data::from(core.clone());
-    let limited = core.config.rate_limit_per_minute > 0;
     // One limiter for all workers: built once, shared through its Arc.
-    let limits = ratelimit::config(core.config.rate_limit_per_minute.max(1))
-        .expect("a non-zero rate makes a valid quota");
+    let limits = Limits {
+        api: ratelimit::config(core.config.rate_limit_per_minute.max(1))
+            .expect("a non-zero rate makes a valid quota"),
+        sign_in: ratelimit::sign_in_config(),
+        on: core.config.rate_limit_per_minute > 0,
+    };
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
             .configure(api::extractor_configs)
-            .configure(|cfg| routes(cfg, &limits, limited))
+            .configure(|cfg| routes(cfg, &limits))
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(Error::NotFound("resource"))
             }))

@@ -265,3 +265,50 @@ async fn the_page_is_served_with_its_own_content_security_policy() {
         404
     );
 }
+
+/// Issue 12, finding 3: sign-in had no rate limit at all. It is limited per client address
+/// (the key is in the body), more tightly than the API, and a refusal is a problem document.
+#[actix_web::test]
+async fn sign_in_is_rate_limited_per_client_address() {
+    let app = spawn_with(|c| c.rate_limit_per_minute = 1200).await;
+    let limit = attache::ratelimit::SIGN_INS_PER_MINUTE;
+    let attempt = |key: String| {
+        let app = &app;
+        async move {
+            app.client
+                .post(app.url("/ui/session"))
+                .json(&json!({ "key": key }))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // Wrong keys and right ones count alike.
+    for i in 0..limit {
+        let key = if i % 2 == 0 {
+            app.customer.clone()
+        } else {
+            format!("wrong{i}")
+        };
+        let res = attempt(key).await;
+        assert!(
+            matches!(res.status().as_u16(), 200 | 401),
+            "{i}: {}",
+            res.status()
+        );
+    }
+    let res = attempt(app.customer.clone()).await;
+    assert_eq!(res.status(), 429);
+    let retry: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    let doc: Value = res.json().await.unwrap();
+    assert_eq!(doc["code"], "rate_limited", "{doc}");
+
+    // The API, under its own limit, still answers the same address.
+    let res = app.get(&app.customer, "/v1/me").await;
+    assert_eq!(res.status(), 200);
+}
