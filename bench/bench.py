@@ -19,6 +19,7 @@ stopped by its PID, also on failure, and the work directory is removed at the en
 """
 
 import argparse
+import base64
 import datetime
 import http.client
 import json
@@ -55,6 +56,10 @@ SIZES = {"100 KB": 100_000, "10 MB": 10_000_000, "30 MiB": 30 * MIB}
 UPLOAD_CONNECTIONS = {"100 KB": 16, "10 MB": 8}
 # Peak RSS: (label, file size, concurrent uploads, uploads in all).
 RSS_CASES = [("8 × 10 MB", "10 MB", 8, 16), ("32 × 30 MiB", "30 MiB", 32, 64)]
+# Peak RSS of attache alone through each of its upload routes (issue 12: each under 100 MiB).
+ROUTE_RSS = ("30 MiB", 32, 64)
+UPLOAD_ROUTES = ["native multipart", "HostUp multipart", "Waldur multipart", "Huawei multipart",
+                 "Huawei base64 JSON"]
 LIST_ATTACHMENTS = 20
 LATENCY_CONNECTIONS = 4
 GROWTH_SEGMENTS = 10
@@ -202,6 +207,41 @@ def multipart_parts(name):
 def multipart(name, data):
     head, tail = multipart_parts(name)
     return head + data + tail
+
+
+def text_part(name, value):
+    return (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n"
+            f"{value}\r\n").encode()
+
+
+def route_request(a, bodies, route, size):
+    """An oha request uploading the `size` file through one of attache's upload routes."""
+    auth = [f"Authorization: Bearer {a.key}"]
+    if route == "Huawei base64 JSON":
+        name, ctype = "huawei-json", "application/json"
+        make = lambda data: json.dumps({"accessory_name": "bench.png",
+                                        "accessory_data": base64.b64encode(data).decode()}).encode()
+        path, auth = "/v2/servicerequest/accessorys/json-format-content", [f"X-Auth-Token: {a.key}"]
+    else:
+        ctype = MULTIPART_TYPE
+        lead, path = {
+            "native multipart": (b"", f"/v1/tickets/{a.ticket}/attachments"),
+            "HostUp multipart": (b"", "/api/v2/support/attachments"),
+            "Waldur multipart": (text_part("issue", f"{a.base}/api/support-issues/{a.ticket.replace('-', '')}/"),
+                                 "/api/support-attachments/"),
+            "Huawei multipart": (b"", "/v2/servicerequest/accessorys"),
+        }[route]
+        name = route.split()[0].lower()
+        make = lambda data: lead + multipart("bench.png", data)
+        if route == "Waldur multipart":
+            auth = [f"Authorization: Token {a.key}"]
+        elif route == "Huawei multipart":
+            auth = [f"X-Auth-Token: {a.key}"]
+    body = os.path.join(bodies.dir, f"route-{name}-{size.replace(' ', '')}.bin")
+    if not os.path.exists(body):
+        with open(body, "wb") as f:
+            f.write(make(bodies.files[size]))
+    return dict(url=a.base + path, method="POST", body=body, ctype=ctype, headers=auth, rand_url=False)
 
 
 def api(base, key, method, path, body=None, headers=None):
@@ -692,6 +732,19 @@ def peak_rss(servers, bodies, args, results):
         s.clear_uploads()
 
 
+def peak_rss_routes(a, bodies, args, results):
+    size, connections, count = ROUTE_RSS
+    for run in range(args.runs):
+        for route in UPLOAD_ROUTES:
+            a.clear_uploads()
+            req = route_request(a, bodies, route, size)
+            reset_peak_rss(a.rss_pids())
+            oha(req, connections, requests=count)
+            peak = status_kib(a.proc.pid, "VmHWM") / 1024
+            results.add(f"rss route {route}", "attache", peak)
+            say(f"run {run + 1} peak RSS, {count} uploads of {size}, {connections} at once, {route:20} {peak:8.1f} MiB")
+
+
 def growth(binary, work, port, bodies, args, results, notes):
     """100 KB upload throughput from an empty store to --blobs distinct blobs."""
     blobs = args.blobs
@@ -804,6 +857,8 @@ def build_rows(results, blobs):
     add("server CPU-s per GiB, 10 MB download", "cpu dl 10 MB", 2)
     add("peak RSS, 8 × 10 MB uploads at once (MiB)", "rss 8 × 10 MB", 1)
     add("peak RSS, 32 × 30 MiB uploads at once (MiB)", "rss 32 × 30 MiB", 1, at_most(64))
+    for route in UPLOAD_ROUTES:
+        add(f"peak RSS, 32 × 30 MiB uploads at once, {route} (MiB)", f"rss route {route}", 1, at_most(100))
     add("idle RSS after start (MiB)", "idle_rss", 1, at_most(20))
     add("start to first answered /healthz (ms)", "startup", 0)
     add(f"list of {LIST_ATTACHMENTS} attachments, p50 (ms)", "list p50", 2)
@@ -890,7 +945,9 @@ def write_report(args, results, blobs, notes, started):
         "attache and rustypaste get multipart/form-data with a `file` part, nginx a WebDAV PUT of the "
         "bare file. Peak RSS: "
         + "; ".join(f"{count} uploads of {size}, {c} at once" for _, size, c, count in RSS_CASES)
-        + ", VmHWM after `clear_refs` (nginx: its worker). CPU: utime+stime of the server's processes "
+        + ", VmHWM after `clear_refs` (nginx: its worker); for attache also through each upload route "
+        f"({ROUTE_RSS[2]} uploads of {ROUTE_RSS[0]}, {ROUTE_RSS[1]} at once, Huawei's JSON upload carrying "
+        "the file base64-encoded). CPU: utime+stime of the server's processes "
         "from /proc over the measurement, per GiB of file bytes moved. "
         f"List latency: wrk --latency, {LATENCY_CONNECTIONS} connections, {args.seconds} s. "
         + (f"Store growth: {blobs:,} distinct 100 KB uploads in {GROWTH_SEGMENTS} segments by a Python "
@@ -951,6 +1008,8 @@ def main():
     parser.add_argument("--port-base", type=int, default=18080, help="uses this port and the next three")
     parser.add_argument("--work-dir", default=None, help="parent of the temporary work directory")
     parser.add_argument("--out", default=os.path.join(ROOT, "BENCHMARKS.md"))
+    parser.add_argument("--only-route-rss", action="store_true",
+                        help="measure only the peak RSS per upload route, print it, write no report")
     args = parser.parse_args()
     global OHA
     OHA = find_tool("oha")
@@ -966,6 +1025,15 @@ def main():
     work = tempfile.mkdtemp(prefix="attache-bench-", dir=args.work_dir)
     results, notes = Results(), list(STANDING_NOTES)
     servers = []
+    if args.only_route_rss:
+        a = Attache(args.binary, os.path.join(work, "attache-routes"), port)
+        try:
+            files = {"30 MiB": content(SIZES["30 MiB"])}
+            peak_rss_routes(a, Bodies(work, files), args, results)
+        finally:
+            a.stop()
+            shutil.rmtree(work, ignore_errors=True)
+        return 0
     try:
         say("== machine limits")
         machine_limits(args.machine_limits, work, args.runs, results)
@@ -985,6 +1053,8 @@ def main():
         uploads(servers, bodies, args, results)
         say("== peak RSS under concurrent uploads")
         peak_rss(servers, bodies, args, results)
+        say("== peak RSS per upload route")
+        peak_rss_routes(servers[0], bodies, args, results)
         servers[0].stop()
         shutil.rmtree(servers[0].data)
         say("== store growth")
