@@ -21,9 +21,12 @@ fn is_invisible(c: char) -> bool {
 
 pub fn sanitize(raw: &str) -> String {
     let last = raw.rsplit(['/', '\\']).next().unwrap_or_default();
+    // Filtered before composing: a control character between a letter and its accent would
+    // otherwise keep them apart, and the name would not be NFC once it is gone.
     let cleaned: String = last
-        .nfc()
+        .chars()
         .filter(|c| !c.is_control() && !is_invisible(*c))
+        .nfc()
         .map(|c| if RESERVED.contains(&c) { '_' } else { c })
         .collect();
     let trimmed = cleaned
@@ -88,6 +91,14 @@ mod tests {
         assert_eq!(sanitize("what?<now>.txt"), "what__now_.txt");
         assert_eq!(sanitize("evil\u{202e}gnp.exe"), "evilgnp.exe");
         assert_eq!(sanitize("con.txt"), "_con.txt");
+    }
+
+    /// Found by `properties::a_clean_name_stays_as_it_is`: the NUL kept the accent from
+    /// composing, then went, and the name came out decomposed (not NFC, and changed again by a
+    /// second pass).
+    #[test]
+    fn a_removed_control_character_does_not_keep_an_accent_apart() {
+        assert_eq!(sanitize("k\0\u{301}.txt"), "\u{1e31}.txt");
     }
 
     #[test]
