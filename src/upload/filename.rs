@@ -15,7 +15,7 @@ const WINDOWS_DEVICES: &[&str] = &[
 /// an extension (`evil\u{202e}gnp.exe`).
 fn is_invisible(c: char) -> bool {
     matches!(c,
-        '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}'
+        '\u{61c}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}'
         | '\u{2066}'..='\u{2069}' | '\u{feff}')
 }
 
@@ -99,6 +99,13 @@ mod tests {
     #[test]
     fn a_removed_control_character_does_not_keep_an_accent_apart() {
         assert_eq!(sanitize("k\0\u{301}.txt"), "\u{1e31}.txt");
+    }
+
+    /// Found by `properties::every_name_comes_out_clean`: the Arabic letter mark is a bidi
+    /// control like U+200F.
+    #[test]
+    fn the_arabic_letter_mark_goes_with_the_other_bidi_marks() {
+        assert_eq!(sanitize("\u{61c}report.pdf"), "report.pdf");
     }
 
     #[test]
