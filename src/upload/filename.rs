@@ -19,6 +19,12 @@ fn is_invisible(c: char) -> bool {
         | '\u{2066}'..='\u{2069}' | '\u{feff}')
 }
 
+/// What a name may not start or end with: dots (hidden files, `..`) and any kind of space,
+/// together, so that trimming one never leaves the other at the edge.
+fn is_edge(c: char) -> bool {
+    c == '.' || c.is_whitespace()
+}
+
 pub fn sanitize(raw: &str) -> String {
     let last = raw.rsplit(['/', '\\']).next().unwrap_or_default();
     // Filtered before composing: a control character between a letter and its accent would
@@ -29,10 +35,7 @@ pub fn sanitize(raw: &str) -> String {
         .nfc()
         .map(|c| if RESERVED.contains(&c) { '_' } else { c })
         .collect();
-    let trimmed = cleaned
-        .trim()
-        .trim_start_matches(['.', ' '])
-        .trim_end_matches(['.', ' ']);
+    let trimmed = cleaned.trim_matches(is_edge);
     let mut name = truncate_keeping_extension(trimmed, MAX_BYTES);
     let stem = name.split('.').next().unwrap_or_default();
     if WINDOWS_DEVICES.contains(&stem.to_ascii_uppercase().as_str()) {
@@ -63,7 +66,7 @@ fn truncate_keeping_extension(name: &str, max: usize) -> String {
     while !stem.is_char_boundary(cut) {
         cut -= 1;
     }
-    let stem = stem[..cut].trim_end_matches(['.', ' ']);
+    let stem = stem[..cut].trim_end_matches(is_edge);
     if ext.is_empty() {
         stem.to_owned()
     } else {
@@ -106,6 +109,16 @@ mod tests {
     #[test]
     fn the_arabic_letter_mark_goes_with_the_other_bidi_marks() {
         assert_eq!(sanitize("\u{61c}report.pdf"), "report.pdf");
+    }
+
+    /// Found by `properties::a_clean_name_stays_as_it_is`: trimming dots after the spaces left
+    /// a space that a second pass trimmed.
+    #[test]
+    fn dots_and_spaces_of_any_kind_are_trimmed_together() {
+        assert_eq!(sanitize(".\u{3000}notes.txt"), "notes.txt");
+        assert_eq!(sanitize("notes.txt\u{3000}."), "notes.txt");
+        let long = format!("{}\u{3000}{}", "x".repeat(252), "y".repeat(10));
+        assert_eq!(sanitize(&long), "x".repeat(252));
     }
 
     #[test]
