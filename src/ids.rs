@@ -180,3 +180,6 @@ mod tests {
         assert!(a.base32() < b.base32());
     }
 }
+
+#[cfg(test)]
+mod properties;

@@ -204,3 +204,6 @@ mod tests {
         assert!(rotated.verify(&g, &kid, &sig, 0).is_ok());
     }
 }
+
+#[cfg(test)]
+mod properties;

@@ -244,3 +244,6 @@ mod tests {
         assert!(parse_authorization("Bearer x").is_none());
     }
 }
+
+#[cfg(test)]
+mod properties;

@@ -23,6 +23,17 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
+/// The path and query of a signed URL: what `api::files` parses back into a grant.
+pub(crate) fn signed_path(grant: &Grant, kid: &str, signature: &str) -> String {
+    format!(
+        "/files/{}/{}?exp={}&disp={}&kid={kid}&sig={signature}",
+        grant.attachment_id,
+        utf8_percent_encode(&grant.filename, SEGMENT),
+        grant.expires,
+        grant.disposition.as_str(),
+    )
+}
+
 /// An attachment by its id alone, for dialects whose routes carry no ticket: visible when it
 /// is on a ticket the caller sees, or is the caller's own upload on no ticket yet.
 pub async fn find(core: &Core, caller: &Caller, id: Id) -> Result<Attachment> {
@@ -193,13 +204,7 @@ pub fn sign(core: &Core, attachment: &Attachment, inline: bool) -> SignedUrl {
         disposition,
     };
     let (kid, sig) = core.keyring.current().sign(&grant);
-    let url = format!(
-        "{}/files/{}/{}?exp={expires}&disp={}&kid={kid}&sig={sig}",
-        core.public_url,
-        attachment.id,
-        utf8_percent_encode(&attachment.filename, SEGMENT),
-        disposition.as_str(),
-    );
+    let url = format!("{}{}", core.public_url, signed_path(&grant, &kid, &sig));
     let expires_at = Timestamp::from_unix(expires).unwrap_or_else(now);
     SignedUrl { url, expires_at }
 }

@@ -17,7 +17,7 @@ use crate::core::Core;
 use crate::domain::Attachment;
 use crate::error::{Error, Result};
 use crate::ids::Id;
-use crate::signing::{Disposition, Grant};
+use crate::signing::{Disposition, Grant, Keyring};
 use crate::store::sql::attachments as sql;
 
 /// How many attachments (each with an open file descriptor) the cache keeps.
@@ -31,6 +31,26 @@ pub struct Presented {
     pub disposition: Option<Disposition>,
     pub kid: Option<String>,
     pub signature: Option<String>,
+}
+
+impl Presented {
+    /// The grant of attachment `id` that the URL carries, if `keyring` signed it and it has
+    /// not expired at `now`: `signature_invalid` when a part is missing or altered.
+    pub fn verify(self, id: Id, keyring: &Keyring, now: i64) -> Result<Grant> {
+        let (Some(expires), Some(disposition), Some(kid), Some(signature)) =
+            (self.expires, self.disposition, self.kid, self.signature)
+        else {
+            return Err(Error::SignatureInvalid);
+        };
+        let grant = Grant {
+            attachment_id: id,
+            filename: self.filename,
+            expires,
+            disposition,
+        };
+        keyring.verify(&grant, &kid, &signature, now)?;
+        Ok(grant)
+    }
 }
 
 /// An attachment ready to be served: its row and its open blob file.
@@ -117,29 +137,13 @@ pub async fn open_signed(core: &Core, presented: Presented) -> Result<(Arc<Serva
             (Arc::new(servable), true)
         }
     };
-    let (Some(expires), Some(disposition), Some(kid), Some(signature)) = (
-        presented.expires,
-        presented.disposition,
-        presented.kid,
-        presented.signature,
-    ) else {
-        core.metrics.signature_failed();
-        return Err(Error::SignatureInvalid);
+    let grant = match presented.verify(id, &core.keyring.current(), unix_now()) {
+        Ok(grant) => grant,
+        Err(refused) => {
+            core.metrics.signature_failed();
+            return Err(refused);
+        }
     };
-    let grant = Grant {
-        attachment_id: id,
-        filename: presented.filename,
-        expires,
-        disposition,
-    };
-    if let Err(refused) = core
-        .keyring
-        .current()
-        .verify(&grant, &kid, &signature, unix_now())
-    {
-        core.metrics.signature_failed();
-        return Err(refused);
-    }
     // Only attachments someone could download are kept: a refused URL fills no slot.
     if missed {
         core.open_blobs.insert(servable.clone(), generation);

@@ -15,21 +15,27 @@ const WINDOWS_DEVICES: &[&str] = &[
 /// an extension (`evil\u{202e}gnp.exe`).
 fn is_invisible(c: char) -> bool {
     matches!(c,
-        '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}'
+        '\u{61c}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}'
         | '\u{2066}'..='\u{2069}' | '\u{feff}')
+}
+
+/// What a name may not start or end with: dots (hidden files, `..`) and any kind of space,
+/// together, so that trimming one never leaves the other at the edge.
+fn is_edge(c: char) -> bool {
+    c == '.' || c.is_whitespace()
 }
 
 pub fn sanitize(raw: &str) -> String {
     let last = raw.rsplit(['/', '\\']).next().unwrap_or_default();
+    // Filtered before composing: a control character between a letter and its accent would
+    // otherwise keep them apart, and the name would not be NFC once it is gone.
     let cleaned: String = last
-        .nfc()
+        .chars()
         .filter(|c| !c.is_control() && !is_invisible(*c))
+        .nfc()
         .map(|c| if RESERVED.contains(&c) { '_' } else { c })
         .collect();
-    let trimmed = cleaned
-        .trim()
-        .trim_start_matches(['.', ' '])
-        .trim_end_matches(['.', ' ']);
+    let trimmed = cleaned.trim_matches(is_edge);
     let mut name = truncate_keeping_extension(trimmed, MAX_BYTES);
     let stem = name.split('.').next().unwrap_or_default();
     if WINDOWS_DEVICES.contains(&stem.to_ascii_uppercase().as_str()) {
@@ -60,7 +66,7 @@ fn truncate_keeping_extension(name: &str, max: usize) -> String {
     while !stem.is_char_boundary(cut) {
         cut -= 1;
     }
-    let stem = stem[..cut].trim_end_matches(['.', ' ']);
+    let stem = stem[..cut].trim_end_matches(is_edge);
     if ext.is_empty() {
         stem.to_owned()
     } else {
@@ -90,6 +96,31 @@ mod tests {
         assert_eq!(sanitize("con.txt"), "_con.txt");
     }
 
+    /// Found by `properties::a_clean_name_stays_as_it_is`: the NUL kept the accent from
+    /// composing, then went, and the name came out decomposed (not NFC, and changed again by a
+    /// second pass).
+    #[test]
+    fn a_removed_control_character_does_not_keep_an_accent_apart() {
+        assert_eq!(sanitize("k\0\u{301}.txt"), "\u{1e31}.txt");
+    }
+
+    /// Found by `properties::every_name_comes_out_clean`: the Arabic letter mark is a bidi
+    /// control like U+200F.
+    #[test]
+    fn the_arabic_letter_mark_goes_with_the_other_bidi_marks() {
+        assert_eq!(sanitize("\u{61c}report.pdf"), "report.pdf");
+    }
+
+    /// Found by `properties::a_clean_name_stays_as_it_is`: trimming dots after the spaces left
+    /// a space that a second pass trimmed.
+    #[test]
+    fn dots_and_spaces_of_any_kind_are_trimmed_together() {
+        assert_eq!(sanitize(".\u{3000}notes.txt"), "notes.txt");
+        assert_eq!(sanitize("notes.txt\u{3000}."), "notes.txt");
+        let long = format!("{}\u{3000}{}", "x".repeat(252), "y".repeat(10));
+        assert_eq!(sanitize(&long), "x".repeat(252));
+    }
+
     #[test]
     fn unicode_is_kept_in_nfc() {
         assert_eq!(sanitize("Cafe\u{301} menu.pdf"), "Caf\u{e9} menu.pdf");
@@ -107,3 +138,6 @@ mod tests {
         assert_eq!(sanitize(&no_ext).len(), 255);
     }
 }
+
+#[cfg(test)]
+mod properties;

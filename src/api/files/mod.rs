@@ -35,14 +35,12 @@ struct SignedQuery {
     sig: Option<String>,
 }
 
-fn presented(req: &HttpRequest) -> Presented {
+/// What a signed URL presents, from its raw path and query (as `core::attachments::signed_path`
+/// wrote them).
+fn presented(path: &str, query: &str) -> Presented {
     // The raw path, decoded once here: the name was encoded once when signed. Exactly two
     // non-empty segments follow `/files/`; anything else names no attachment.
-    let rest = req
-        .uri()
-        .path()
-        .strip_prefix(ROUTE_PREFIX)
-        .unwrap_or_default();
+    let rest = path.strip_prefix(ROUTE_PREFIX).unwrap_or_default();
     let (id, filename) = match rest.split_once('/') {
         Some((id, name)) if !name.is_empty() && !name.contains('/') => (
             Id::parse_uuid(id),
@@ -53,7 +51,7 @@ fn presented(req: &HttpRequest) -> Presented {
         ),
         _ => (None, String::new()),
     };
-    let query = web::Query::<SignedQuery>::from_query(req.query_string())
+    let query = web::Query::<SignedQuery>::from_query(query)
         .map(web::Query::into_inner)
         .unwrap_or(SignedQuery {
             exp: None,
@@ -76,7 +74,8 @@ pub async fn download(core: web::Data<Core>, req: HttpRequest) -> Result<HttpRes
     if req.method() != Method::GET && req.method() != Method::HEAD {
         return Err(Error::MethodNotAllowed);
     }
-    let (servable, grant) = open_signed(&core, presented(&req)).await?;
+    let (servable, grant) =
+        open_signed(&core, presented(req.uri().path(), req.query_string())).await?;
     Ok(answer(
         &core,
         &req,
@@ -106,3 +105,6 @@ pub async fn authorized(
         unix_now(),
     ))
 }
+
+#[cfg(test)]
+mod properties;

@@ -49,13 +49,17 @@ enum Ranges {
     Unsatisfiable,
 }
 
-/// The ranges asked for. A Range header that does not parse, asks for too many pieces or for
-/// overlapping ones, is ignored (RFC 9110 14.2); one that starts past the end is a 416.
 fn requested_ranges(req: &HttpRequest, size: u64) -> Ranges {
-    let Some(value) = req.headers().get(header::RANGE) else {
-        return Ranges::Whole;
-    };
-    match HttpRange::parse_bytes(value.as_bytes(), size) {
+    match req.headers().get(header::RANGE) {
+        Some(value) => parse_ranges(value.as_bytes(), size),
+        None => Ranges::Whole,
+    }
+}
+
+/// The ranges a Range header asks for. One that does not parse, asks for too many pieces or for
+/// overlapping ones, is ignored (RFC 9110 14.2); one that starts past the end is a 416.
+fn parse_ranges(value: &[u8], size: u64) -> Ranges {
+    match HttpRange::parse_bytes(value, size) {
         Err(HttpRangeParseError::NoOverlap) => Ranges::Unsatisfiable,
         Err(HttpRangeParseError::InvalidRange) => Ranges::Whole,
         Ok(ranges) if ranges.is_empty() || ranges.len() > MAX_RANGES || overlap(&ranges) => {
@@ -176,3 +180,6 @@ fn byteranges(attachment: &Attachment, ranges: &[HttpRange], boundary: &str) -> 
     pieces.push(Piece::Text(Bytes::from(format!("\r\n--{boundary}--\r\n"))));
     pieces
 }
+
+#[cfg(test)]
+mod properties;
