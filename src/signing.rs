@@ -87,7 +87,7 @@ impl Keyring {
         mac(key, grant)
             .verify_slice(&tag)
             .map_err(|_| Error::SignatureInvalid)?;
-        if now > grant.expires + SKEW_SECONDS {
+        if now > grant.expires.saturating_add(SKEW_SECONDS) {
             return Err(Error::UrlExpired);
         }
         Ok(())
@@ -146,6 +146,17 @@ mod tests {
             ring.verify(&g, &kid, &sig, 1_001 + SKEW_SECONDS),
             Err(Error::UrlExpired)
         ));
+    }
+
+    #[test]
+    fn an_expiry_at_the_end_of_time_does_not_overflow() {
+        let ring = keyring(&["k1"]);
+        let g = Grant {
+            expires: i64::MAX,
+            ..grant()
+        };
+        let (kid, sig) = ring.sign(&g);
+        assert!(ring.verify(&g, &kid, &sig, i64::MAX).is_ok());
     }
 
     #[test]

@@ -62,7 +62,14 @@ fn parse_ranges(value: &[u8], size: u64) -> Ranges {
     match HttpRange::parse_bytes(value, size) {
         Err(HttpRangeParseError::NoOverlap) => Ranges::Unsatisfiable,
         Err(HttpRangeParseError::InvalidRange) => Ranges::Whole,
-        Ok(ranges) if ranges.is_empty() || ranges.len() > MAX_RANGES || overlap(&ranges) => {
+        // A range of no bytes (`bytes=-0`, or any range of an empty file) has no last byte to
+        // name in `Content-Range`: send the whole (empty) file instead.
+        Ok(ranges)
+            if ranges.is_empty()
+                || ranges.len() > MAX_RANGES
+                || ranges.iter().any(|r| r.length == 0)
+                || overlap(&ranges) =>
+        {
             Ranges::Whole
         }
         Ok(mut ranges) if ranges.len() == 1 => Ranges::One(ranges.remove(0)),
