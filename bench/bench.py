@@ -237,7 +237,8 @@ def route_request(a, bodies, route, size):
             auth = [f"Authorization: Token {a.key}"]
         elif route == "Huawei multipart":
             auth = [f"X-Auth-Token: {a.key}"]
-    body = os.path.join(bodies.dir, f"route-{name}-{size.replace(' ', '')}.bin")
+    # The Waldur body names the ticket, which is new each time the server is.
+    body = os.path.join(bodies.dir, f"route-{name}-{size.replace(' ', '')}-{a.ticket}.bin")
     if not os.path.exists(body):
         with open(body, "wb") as f:
             f.write(make(bodies.files[size]))

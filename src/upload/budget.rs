@@ -85,14 +85,25 @@ pub fn too_much_besides_the_file() -> Error {
 }
 
 /// The raw body, metered: ends in an error once its framing passes `FRAMING_BUDGET`.
+///
+/// actix-multipart reads every chunk that is ready before it parses any (its
+/// `PayloadBuffer::poll_stream` loops until `Pending`), so under load several chunks of file
+/// content would be taken with no content yielded between them, and look like framing. After
+/// each chunk this stream answers `Pending` once (and wakes its task at once), so that the
+/// form parses what it took before it takes more.
 pub struct Metered<S> {
     inner: S,
     budget: Rc<Budget>,
+    just_read: bool,
 }
 
 impl<S> Metered<S> {
     pub fn new(inner: S, budget: Rc<Budget>) -> Self {
-        Metered { inner, budget }
+        Metered {
+            inner,
+            budget,
+            just_read: false,
+        }
     }
 }
 
@@ -107,6 +118,10 @@ where
         if budget.framing_exceeded.get() {
             return Poll::Ready(None);
         }
+        if std::mem::take(&mut self.just_read) {
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
         let polled = Pin::new(&mut self.inner).poll_next(cx);
         if let Poll::Ready(Some(Ok(chunk))) = &polled {
             if budget.since_content.get() > FRAMING_BUDGET {
@@ -116,6 +131,7 @@ where
             budget
                 .since_content
                 .set(budget.since_content.get() + chunk.len() as u64);
+            self.just_read = true;
         }
         polled
     }
@@ -140,5 +156,46 @@ where
             self.budget.content(chunk.as_ref().len());
         }
         polled
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_multipart::Multipart;
+    use actix_web::http::header::{HeaderMap, HeaderValue, CONTENT_TYPE};
+    use futures_util::StreamExt;
+
+    /// The file's content, all of it ready at once (a fast client, a busy server), is content,
+    /// not framing: found as a flaky `part_headers_too_large` under 32 concurrent uploads.
+    #[actix_web::test]
+    async fn chunks_that_are_ready_together_are_not_taken_for_framing() {
+        let size = 2 * 1024 * 1024;
+        let mut body =
+            b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\"\r\n\r\n"
+                .to_vec();
+        body.extend(std::iter::repeat_n(b'x', size));
+        body.extend(b"\r\n--b--\r\n");
+        let chunks: Vec<std::result::Result<Bytes, PayloadError>> = body
+            .chunks(64 * 1024)
+            .map(|c| Ok(Bytes::copy_from_slice(c)))
+            .collect();
+        let budget = Rc::new(Budget::default());
+        let mut headers = HeaderMap::new();
+        let form = HeaderValue::from_static("multipart/form-data; boundary=b");
+        headers.insert(CONTENT_TYPE, form);
+        let body = Metered::new(futures_util::stream::iter(chunks), budget.clone());
+        let mut multipart = Multipart::new(&headers, body);
+        let mut field = multipart.next().await.unwrap().unwrap();
+        let mut content = Counted {
+            inner: &mut field,
+            budget: &budget,
+        };
+        let mut received = 0;
+        while let Some(chunk) = content.next().await {
+            received += chunk.expect("content, not a framing error").len();
+        }
+        assert_eq!(received, size);
+        assert!(!budget.framing_exceeded.get());
     }
 }
