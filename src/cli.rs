@@ -136,6 +136,19 @@ pub struct ServeArgs {
     /// for test harnesses that start attache on port 0.
     #[arg(long, env = "ATTACHE_READY_FILE")]
     pub ready_file: Option<PathBuf>,
+    /// Run as a test double: the controls under /_attache/ (reset, snapshots, request journal,
+    /// injected faults, the clock) and `Prefer` headers. Never for a production server.
+    #[arg(long, env = "ATTACHE_TEST_MODE")]
+    pub test_mode: bool,
+    /// Seed users, keys, tickets, messages and files from DIR/manifest.json at start (see the
+    /// README); with --test-mode, `POST /_attache/reset` returns to them.
+    #[arg(long, env = "ATTACHE_FIXTURES", value_name = "DIR")]
+    pub fixtures: Option<PathBuf>,
+    /// With --test-mode: ids, secrets and a frozen clock follow SEED, so two runs of one test
+    /// answer alike.
+    #[arg(long, env = "ATTACHE_DETERMINISTIC", value_name = "SEED", requires = "test_mode",
+          num_args = 0..=1, default_missing_value = "0")]
+    pub deterministic: Option<u64>,
 }
 
 impl ServeArgs {
@@ -153,6 +166,9 @@ impl ServeArgs {
                 key: key.clone(),
             });
         }
+        config.test_mode = self.test_mode;
+        config.fixtures = self.fixtures.clone();
+        config.deterministic = self.deterministic;
         config.rate_limit_per_minute = self.rate_limit;
         config.min_free_bytes = self.min_free_bytes;
         config.max_uploads_in_flight = self.max_uploads_in_flight;

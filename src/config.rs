@@ -62,6 +62,12 @@ pub struct Config {
     pub shutdown_timeout: Duration,
     /// PEM certificate chain and private key: serve HTTPS instead of HTTP.
     pub tls: Option<Tls>,
+    /// The test double's controls under `/_attache/` (never on by default).
+    pub test_mode: bool,
+    /// A directory whose `manifest.json` seeds users, keys, tickets, messages and files.
+    pub fixtures: Option<PathBuf>,
+    /// With test mode: ids, secrets and the (frozen) clock follow this seed.
+    pub deterministic: Option<u64>,
 }
 
 #[derive(Clone, Debug)]
@@ -92,6 +98,9 @@ impl Config {
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             shutdown_timeout: Duration::from_secs(defaults::SHUTDOWN_TIMEOUT_SECONDS),
             tls: None,
+            test_mode: false,
+            fixtures: None,
+            deterministic: None,
         }
     }
 

@@ -2,7 +2,6 @@
 //! `ingest`.
 
 use std::fs::File;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
@@ -172,10 +171,9 @@ pub struct SignedUrl {
     pub expires_at: Timestamp,
 }
 
+/// The server's clock in seconds (moved in test mode; see `domain::time`).
 pub(crate) fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
+    crate::domain::now().unix()
 }
 
 /// Signs a download URL. `inline` is honoured only for types that are safe to show in place.

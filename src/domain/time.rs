@@ -1,7 +1,13 @@
 //! The one spelling of a time: a UTC instant, kept as a time until it is rendered, and written
 //! as RFC 3339 with milliseconds (`2026-12-06T07:56:18.000Z`), which sorts in time order.
+//!
+//! And the server's clock, [`now`]: the system's, unless test mode moved it
+//! (`POST /_attache/clock`) or `--deterministic` froze it. Everything the server decides by
+//! time reads it: signed-URL expiry, pending-upload expiry and the sweeper, quotas, records'
+//! times. Not the Huawei AK/SK date window, which compares with the client's real clock.
 
 use std::fmt;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use serde::{Serialize, Serializer};
 use time::format_description::well_known::Rfc3339;
@@ -16,8 +22,19 @@ const TIME_FORMAT: &[FormatItem<'static>] =
 pub struct Timestamp(OffsetDateTime);
 
 impl Timestamp {
+    /// The server's clock (see [`now`]).
     pub fn now() -> Self {
-        Self::from(OffsetDateTime::now_utc())
+        let shift = Duration::milliseconds(SHIFT_MS.load(Ordering::Relaxed));
+        let base = match FROZEN_AT_MS.load(Ordering::Relaxed) {
+            NOT_FROZEN => OffsetDateTime::now_utc(),
+            frozen => OffsetDateTime::UNIX_EPOCH + Duration::milliseconds(frozen),
+        };
+        Self::from(base.checked_add(shift).unwrap_or(base))
+    }
+
+    /// Milliseconds since 1970.
+    pub fn unix_ms(self) -> i64 {
+        (self.0.unix_timestamp_nanos() / 1_000_000) as i64
     }
 
     /// Any RFC 3339 time, in whatever offset it was written.
@@ -87,6 +104,33 @@ pub fn format_time(t: OffsetDateTime) -> String {
 
 pub fn now() -> Timestamp {
     Timestamp::now()
+}
+
+/// How far the clock is moved from its base (the system's clock, or the frozen instant).
+static SHIFT_MS: AtomicI64 = AtomicI64::new(0);
+/// The instant the clock stands at when frozen, in ms since 1970.
+static FROZEN_AT_MS: AtomicI64 = AtomicI64::new(NOT_FROZEN);
+const NOT_FROZEN: i64 = i64::MIN;
+
+/// Moves the clock forward (or back, with a negative span) by `ms`. For test mode only: the
+/// clock is one per process.
+pub fn advance_clock(ms: i64) {
+    SHIFT_MS.fetch_add(ms, Ordering::Relaxed);
+}
+
+/// Sets the clock to `at`, from where it runs on (or stands, when frozen).
+pub fn set_clock(at: Timestamp) {
+    let base = match FROZEN_AT_MS.load(Ordering::Relaxed) {
+        NOT_FROZEN => Timestamp::from(OffsetDateTime::now_utc()).unix_ms(),
+        frozen => frozen,
+    };
+    SHIFT_MS.store(at.unix_ms() - base, Ordering::Relaxed);
+}
+
+/// Stops the clock at `at` (`--deterministic`): it moves only when told to.
+pub fn freeze_clock(at: Timestamp) {
+    FROZEN_AT_MS.store(at.unix_ms(), Ordering::Relaxed);
+    SHIFT_MS.store(0, Ordering::Relaxed);
 }
 
 #[cfg(test)]
