@@ -95,9 +95,12 @@ pub async fn reset_header(
     let mut res = next.call(req).await?;
     let number =
         |name: &str| -> Option<u64> { res.headers().get(name)?.to_str().ok()?.parse().ok() };
-    if let (Some(limit), Some(remaining)) =
-        (number("x-ratelimit-limit"), number("x-ratelimit-remaining"))
-    {
+    let unset = !res.headers().contains_key("x-ratelimit-reset");
+    if let (Some(limit), Some(remaining), true) = (
+        number("x-ratelimit-limit"),
+        number("x-ratelimit-remaining"),
+        unset,
+    ) {
         let reset = (limit.saturating_sub(remaining) * 60).div_ceil(limit.max(1));
         res.headers_mut().insert(
             HeaderName::from_static("x-ratelimit-reset"),

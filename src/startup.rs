@@ -17,6 +17,7 @@ use crate::api::{self, files, hostup, huawei, meta, native, openapi, problem, wa
 use crate::config::{Config, Tls};
 use crate::core::{pending, Core};
 use crate::error::Error;
+use crate::testing::{control, faults, journal, snapshots, TestMode};
 use crate::{ratelimit, ui};
 
 /// Binds the listener and opens the data directory; the public URL defaults to the address
@@ -42,41 +43,44 @@ pub fn prepare(config: Config, listen: &str) -> anyhow::Result<(TcpListener, Arc
 /// app's default 404, in the scope's error shape). Each route is one method on one path, so a
 /// method a path does not take is that 404, not a 405. App-wide extractor configs, the default
 /// service and the outer middleware are in `run`.
-fn routes(cfg: &mut web::ServiceConfig, limits: &Limits) {
-    let (sign_in, limited) = (&limits.sign_in, limits.on);
-    let limits = &limits.api;
-    native_scope(cfg, limits, limited);
+fn routes(cfg: &mut web::ServiceConfig, layers: &Layers) {
+    let (sign_in, limited) = (&layers.sign_in, layers.limited);
+    native_scope(cfg, layers);
     // Before Waldur's `/api`, which would otherwise take `/api/v2/support/...` as its own.
-    hostup_scope(cfg, limits, limited);
-    huawei_scope(cfg, limits, limited);
-    waldur_scope(cfg, limits, limited);
+    hostup_scope(cfg, layers);
+    huawei_scope(cfg, layers);
+    waldur_scope(cfg, layers);
     // Signed downloads: a static prefix; the handler parses `{id}/{name}` itself, because a
     // pattern with two segments costs a regex match per request (see `files::ROUTE`).
-    cfg.service(web::scope("/files").default_service(web::to(files::download)))
-        .route("/healthz", get().to(meta::healthz))
-        .route("/readyz", get().to(meta::readyz))
-        .route("/metrics", get().to(meta::metrics))
-        .route("/openapi.json", get().to(meta::openapi))
-        .route("/errors/{code}", get().to(meta::explain))
-        // The key comes in the body: limited per client address, more tightly than the API.
-        .service(
-            web::resource("/ui/session")
-                .guard(guard::Post())
-                .wrap(Condition::new(limited, Governor::new(sign_in)))
-                .wrap(from_fn(ratelimit::reset_header))
-                .route(post().to(ui::sign_in)),
-        )
-        .route("/ui/session", get().to(ui::current))
-        .route("/ui/session", delete().to(ui::sign_out))
-        // Last: any GET nothing above took is a file of the web UI, or its 404.
-        .route("/{path:.*}", get().to(ui::asset));
+    cfg.service(
+        web::scope("/files")
+            .default_service(web::to(files::download))
+            .wrap(Condition::new(layers.test_mode, from_fn(faults::inject))),
+    )
+    .route("/healthz", get().to(meta::healthz))
+    .route("/readyz", get().to(meta::readyz))
+    .route("/metrics", get().to(meta::metrics))
+    .route("/openapi.json", get().to(meta::openapi))
+    .route("/errors/{code}", get().to(meta::explain))
+    // The key comes in the body: limited per client address, more tightly than the API.
+    .service(
+        web::resource("/ui/session")
+            .guard(guard::Post())
+            .wrap(Condition::new(limited, Governor::new(sign_in)))
+            .wrap(from_fn(ratelimit::reset_header))
+            .route(post().to(ui::sign_in)),
+    )
+    .route("/ui/session", get().to(ui::current))
+    .route("/ui/session", delete().to(ui::sign_out))
+    // Last: any GET nothing above took is a file of the web UI, or its 404.
+    .route("/{path:.*}", get().to(ui::asset));
 }
 
 // The scopes below are tables, one route a line; rustfmt would break most into four lines.
 
 /// The native API (TopTickets shape); problem+json errors come from the app's renderer.
 #[rustfmt::skip]
-fn native_scope(cfg: &mut web::ServiceConfig, limits: &ratelimit::Config, limited: bool) {
+fn native_scope(cfg: &mut web::ServiceConfig, layers: &Layers) {
     let v1 = under("/v1")
         .route("/v1/tickets", get().to(native::list_tickets))
         .route("/v1/tickets", post().to(native::create_ticket))
@@ -93,14 +97,15 @@ fn native_scope(cfg: &mut web::ServiceConfig, limits: &ratelimit::Config, limite
         .route("/v1/me", get().to(native::me));
     cfg.service(
         v1.scope()
-            .wrap(Condition::new(limited, Governor::new(limits)))
+            .wrap(Condition::new(layers.limited, Governor::new(&layers.api)))
+            .wrap(Condition::new(layers.test_mode, from_fn(faults::inject)))
             .wrap(from_fn(ratelimit::reset_header)),
     );
 }
 
 /// HostUp; problem+json errors come from the app's renderer.
 #[rustfmt::skip]
-fn hostup_scope(cfg: &mut web::ServiceConfig, limits: &ratelimit::Config, limited: bool) {
+fn hostup_scope(cfg: &mut web::ServiceConfig, layers: &Layers) {
     let support = under("/api/v2/support")
         .route("/api/v2/support/attachments", post().to(hostup::upload))
         .route("/api/v2/support/attachments/{id}", get().to(hostup::download))
@@ -111,14 +116,15 @@ fn hostup_scope(cfg: &mut web::ServiceConfig, limits: &ratelimit::Config, limite
         .route("/api/v2/support/openapi.json", get().to(openapi::hostup));
     cfg.service(
         support.scope()
-            .wrap(Condition::new(limited, Governor::new(limits)))
+            .wrap(Condition::new(layers.limited, Governor::new(&layers.api)))
+            .wrap(Condition::new(layers.test_mode, from_fn(faults::inject)))
             .wrap(from_fn(ratelimit::reset_header)),
     );
 }
 
 /// Huawei Cloud OSM, with its own error shape.
 #[rustfmt::skip]
-fn huawei_scope(cfg: &mut web::ServiceConfig, limits: &ratelimit::Config, limited: bool) {
+fn huawei_scope(cfg: &mut web::ServiceConfig, layers: &Layers) {
     let osm = under("/v2/servicerequest")
         .route("/v2/servicerequest/accessorys", post().to(huawei::upload_form))
         .route("/v2/servicerequest/accessorys/json-format-content", post().to(huawei::upload_json))
@@ -133,7 +139,8 @@ fn huawei_scope(cfg: &mut web::ServiceConfig, limits: &ratelimit::Config, limite
         .route("/v2/servicerequest/openapi.json", get().to(openapi::huawei));
     cfg.service(
         osm.scope()
-            .wrap(Condition::new(limited, Governor::new(limits)))
+            .wrap(Condition::new(layers.limited, Governor::new(&layers.api)))
+            .wrap(Condition::new(layers.test_mode, from_fn(faults::inject)))
             .wrap(from_fn(ratelimit::reset_header))
             .wrap(from_fn(problem::render::<huawei::HuaweiShape>)),
     );
@@ -142,7 +149,7 @@ fn huawei_scope(cfg: &mut web::ServiceConfig, limits: &ratelimit::Config, limite
 /// Waldur, with Django REST framework error bodies. Its paths keep Waldur's trailing slashes,
 /// and its lists also answer HEAD.
 #[rustfmt::skip]
-fn waldur_scope(cfg: &mut web::ServiceConfig, limits: &ratelimit::Config, limited: bool) {
+fn waldur_scope(cfg: &mut web::ServiceConfig, layers: &Layers) {
     let api = under("/api")
         .route("/api/support-attachments/", get().to(waldur::list_attachments))
         .route("/api/support-attachments/", head().to(waldur::list_attachments))
@@ -156,10 +163,32 @@ fn waldur_scope(cfg: &mut web::ServiceConfig, limits: &ratelimit::Config, limite
         .route("/api/openapi.json", get().to(openapi::waldur));
     cfg.service(
         api.scope()
-            .wrap(Condition::new(limited, Governor::new(limits)))
+            .wrap(Condition::new(layers.limited, Governor::new(&layers.api)))
+            .wrap(Condition::new(layers.test_mode, from_fn(faults::inject)))
             .wrap(from_fn(ratelimit::reset_header))
             .wrap(from_fn(problem::render::<waldur::Drf>)),
     );
+}
+
+/// The test double's controls (`--test-mode` only; without it `/_attache/` is not routed
+/// and answers the app's 404).
+#[rustfmt::skip]
+fn test_routes(cfg: &mut web::ServiceConfig, test_mode: bool) {
+    if !test_mode {
+        return;
+    }
+    let control = under("/_attache")
+        .route("/_attache/reset", post().to(control::reset))
+        .route("/_attache/snapshots/{name}", post().to(control::take_snapshot))
+        .route("/_attache/snapshots/{name}/restore", post().to(control::restore_snapshot))
+        .route("/_attache/requests", get().to(control::requests))
+        .route("/_attache/requests", delete().to(control::clear_requests))
+        .route("/_attache/faults", post().to(control::add_fault))
+        .route("/_attache/faults", get().to(control::faults))
+        .route("/_attache/faults", delete().to(control::clear_faults))
+        .route("/_attache/clock", get().to(control::clock))
+        .route("/_attache/clock", post().to(control::move_clock));
+    cfg.service(control.scope());
 }
 
 /// A `web::scope` whose routes are written with their full paths, as clients and the `route`
@@ -208,44 +237,59 @@ fn spawn_sweeper(core: Arc<Core>) {
     });
 }
 
-/// The rate limiters, off together with `--rate-limit 0`.
+/// The middleware the scopes share: the rate limiters (off together with `--rate-limit 0`)
+/// and, in test mode, injected faults.
 #[derive(Clone)]
-struct Limits {
+struct Layers {
     api: ratelimit::Config,
     sign_in: ratelimit::Config,
-    on: bool,
+    limited: bool,
+    test_mode: bool,
 }
 
 pub fn run(listener: TcpListener, core: Arc<Core>) -> std::io::Result<Server> {
     spawn_sweeper(core.clone());
     let data = web::Data::from(core.clone());
     // One limiter for all workers: built once, shared through its Arc.
-    let limits = Limits {
+    let test_mode = core.config.test_mode;
+    let layers = Layers {
         api: ratelimit::config(core.config.rate_limit_per_minute.max(1))
             .expect("a non-zero rate makes a valid quota"),
         sign_in: ratelimit::sign_in_config(),
-        on: core.config.rate_limit_per_minute > 0,
+        limited: core.config.rate_limit_per_minute > 0,
+        test_mode,
     };
+    let test = web::Data::from(TestMode::new());
+    if test_mode {
+        snapshots::take_initial(&core).map_err(std::io::Error::other)?;
+    }
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
+            .app_data(test.clone())
             .configure(api::extractor_configs)
-            .configure(|cfg| routes(cfg, &limits))
+            .configure(|cfg| test_routes(cfg, test_mode))
+            .configure(|cfg| routes(cfg, &layers))
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(Error::NotFound("resource"))
             }))
             .wrap(from_fn(problem::render::<problem::Problem>))
             .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
+            .wrap(Condition::new(test_mode, from_fn(journal::record)))
             .wrap(from_fn(api::request_log))
     })
     // Small answers must not wait on Nagle's algorithm.
-    .on_connect(|conn, _| {
+    .on_connect(move |conn, extensions| {
         type Tls = actix_tls::accept::rustls_0_23::TlsStream<TcpStream>;
         let tcp = conn
             .downcast_ref::<TcpStream>()
             .or_else(|| conn.downcast_ref::<Tls>().map(|tls| tls.get_ref().0));
         if let Some(tcp) = tcp {
             let _ = tcp.set_nodelay(true);
+            // Kept so that an injected fault can close the connection with no answer.
+            if let Some(socket) = test_mode.then(|| rustix::io::dup(tcp).ok()).flatten() {
+                extensions.insert(faults::ConnectionSocket(socket));
+            }
         }
     })
     .workers(core.config.workers)

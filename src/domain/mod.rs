@@ -4,7 +4,7 @@
 
 mod content;
 mod model;
-mod time;
+pub mod time;
 
 pub use content::{Sha256, StagedUpload};
 pub use model::*;

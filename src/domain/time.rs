@@ -127,6 +127,11 @@ pub fn set_clock(at: Timestamp) {
     SHIFT_MS.store(at.unix_ms() - base, Ordering::Relaxed);
 }
 
+/// Back to the base: the system's clock, or the frozen instant.
+pub fn reset_clock() {
+    SHIFT_MS.store(0, Ordering::Relaxed);
+}
+
 /// Stops the clock at `at` (`--deterministic`): it moves only when told to.
 pub fn freeze_clock(at: Timestamp) {
     FROZEN_AT_MS.store(at.unix_ms(), Ordering::Relaxed);

@@ -5,7 +5,7 @@
 use std::rc::Rc;
 
 use actix_multipart::{Field, Multipart};
-use actix_web::{web, HttpRequest};
+use actix_web::{web, HttpMessage, HttpRequest};
 
 use super::budget::{Budget, Counted, Metered, FRAMING_BUDGET, NON_FILE_BYTES};
 use super::{malformed, next_within, Stager};
@@ -29,6 +29,18 @@ impl UploadForm {
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
     }
+}
+
+/// What a form's parts were (name, file name, bytes), left in the request's extensions for
+/// whoever records requests (the test double's journal).
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct PartsSeen(pub Vec<PartSeen>);
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct PartSeen {
+    pub name: String,
+    pub filename: Option<String>,
+    pub size: u64,
 }
 
 /// Refuses at once a request whose declared length cannot fit the limit.
@@ -55,9 +67,13 @@ impl Stager {
         check_declared_length(req, self.limit())?;
         let budget = Rc::new(Budget::default());
         let mut multipart = Multipart::new(req.headers(), Metered::new(payload, budget.clone()));
-        self.read_parts(&mut multipart, &budget, text_fields)
+        let mut seen = PartsSeen::default();
+        let form = self
+            .read_parts(&mut multipart, &budget, text_fields, &mut seen)
             .await
-            .map_err(|e| budget.explain(e))
+            .map_err(|e| budget.explain(e));
+        req.extensions_mut().insert(seen);
+        form
     }
 
     async fn read_parts(
@@ -65,6 +81,7 @@ impl Stager {
         multipart: &mut Multipart,
         budget: &Budget,
         text_fields: &[&str],
+        seen: &mut PartsSeen,
     ) -> Result<UploadForm> {
         let mut form = UploadForm::default();
         while let Some(field) = next_within(multipart).await? {
@@ -84,11 +101,21 @@ impl Stager {
                     budget,
                 };
                 let staged = self.stage(&mut content).await?;
+                seen.0.push(PartSeen {
+                    name,
+                    filename: client_name.clone(),
+                    size: staged.size,
+                });
                 form.file = Some((staged, client_name));
                 continue;
             }
             budget.non_file_part()?;
             let text = read_text(&mut field, &name, budget).await?;
+            seen.0.push(PartSeen {
+                name: name.clone(),
+                filename: client_filename(&field),
+                size: text.as_ref().map_or(0, |t| t.len() as u64),
+            });
             if text_fields.contains(&name.as_str()) {
                 form.fields.push((name, text?));
             }

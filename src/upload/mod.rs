@@ -9,7 +9,7 @@
 
 mod budget;
 pub mod filename;
-mod form;
+pub mod form;
 pub mod json;
 pub mod sniff;
 mod staging;

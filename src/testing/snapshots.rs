@@ -1,0 +1,74 @@
+//! Named states of the database for tests: `POST /_attache/snapshots/{name}` copies it (with
+//! SQLite's online backup) to `test-snapshots/<name>.db` in the data directory, `…/restore`
+//! copies it back into the live database. `reset` restores the state the server started in
+//! (its fixtures, its demo data, or nothing), kept as the snapshot `INITIAL`.
+//!
+//! Only the database is copied: blob files are kept by content address, and in test mode a
+//! file is not removed when its last attachment goes (see `core::attachments`), so every
+//! snapshot still finds its files.
+
+use std::path::PathBuf;
+
+use rusqlite::backup::Backup;
+use rusqlite::Connection;
+
+use crate::core::Core;
+use crate::error::{Error, Result};
+
+/// The state the server started in; not a name a test can take (names start with a letter
+/// or digit).
+pub const INITIAL: &str = "_initial";
+
+fn path_of(core: &Core, name: &str) -> PathBuf {
+    core.config
+        .data_dir
+        .join("test-snapshots")
+        .join(format!("{name}.db"))
+}
+
+/// 1 to 64 letters, digits, `-` and `_`, starting with a letter or digit.
+pub fn valid_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+fn copy_out(conn: &Connection, path: &std::path::Path) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut copy = Connection::open(path)?;
+    Backup::new(conn, &mut copy)?.run_to_completion(1024, std::time::Duration::ZERO, None)?;
+    Ok(())
+}
+
+pub async fn take(core: &Core, name: &str) -> Result<()> {
+    let path = path_of(core, name);
+    core.db.run(move |conn| copy_out(conn, &path)).await
+}
+
+/// The same, before the server runs: the state `reset` returns to.
+pub fn take_initial(core: &Core) -> Result<()> {
+    let path = path_of(core, INITIAL);
+    core.db.run_now(|conn| copy_out(conn, &path))
+}
+
+/// Copies a snapshot back over the live database; `not_found` if there is none by that name.
+pub async fn restore(core: &Core, name: &str) -> Result<()> {
+    let path = path_of(core, name);
+    if !path.exists() {
+        return Err(Error::NotFound("snapshot"));
+    }
+    core.db
+        .run(move |conn| {
+            let copy = Connection::open(&path)?;
+            Backup::new(&copy, conn)?.run_to_completion(1024, std::time::Duration::ZERO, None)?;
+            Ok(())
+        })
+        .await?;
+    // What the server keeps beside the database may name records that are gone now.
+    core.open_blobs.forget_all();
+    Ok(())
+}
