@@ -224,6 +224,11 @@ async fn issues_carry_waldurs_fields_in_waldurs_types() {
         app.url(&format!("/api/support-users/{alex}/"))
     );
     assert_eq!(b["caller"], app.url(&format!("/api/users/{alex}/")));
+    // HEAD on an issue: its headers, no body.
+    let path = format!("/api/support-issues/{}/", b["uuid"].as_str().unwrap());
+    let (status, headers, body) = call(&app, &app.agent, Method::HEAD, &path, None).await;
+    assert_eq!((status, body), (200, Value::Null));
+    assert_eq!(headers["content-type"], "application/json");
     // The list shows each issue's description too.
     let (_, _, list) = get(&app, &app.admin, "/api/support-issues/?summary=VPN").await;
     assert_eq!(list[0]["description"], "since noon");
@@ -374,6 +379,8 @@ async fn a_missing_trailing_slash_redirects_as_django_does() {
         "/api/nowhere",
         "/api/support-issues/x/y",
         "/api/support-issues/x/nope/",
+        "/api/",
+        "/api/support-issues/0123456789abcdef0123456789abcdef/set_status/",
     ] {
         let (status, _, body) = get(&app, &app.admin, path).await;
         assert_eq!(
@@ -414,6 +421,16 @@ async fn methods_a_waldur_path_does_not_take_are_drfs_405_after_authentication()
             Method::DELETE,
             "/api/support-issues/".to_owned(),
             "GET, HEAD, POST",
+        ),
+        (
+            Method::OPTIONS,
+            "/api/support-issues/".to_owned(),
+            "GET, HEAD, POST",
+        ),
+        (
+            Method::POST,
+            "/api/support-issues/bulk_update/".to_owned(),
+            "GET, HEAD, PUT, PATCH, DELETE",
         ),
         (
             Method::GET,
