@@ -43,12 +43,18 @@ CREATE TABLE IF NOT EXISTS tickets (
 );
 CREATE INDEX IF NOT EXISTS tickets_by_requester ON tickets (requester_id, id);
 
+-- internal: hidden from customers other than its author. updated_at: the last edit (the
+-- creation for a message never edited). opening: the message written with the ticket, which
+-- the dialects show as the ticket's description (migrations/V3).
 CREATE TABLE IF NOT EXISTS messages (
     id         BLOB PRIMARY KEY,
     ticket_id  BLOB NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
     author_id  BLOB NOT NULL REFERENCES users (id),
     body       TEXT NOT NULL,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    internal   INTEGER NOT NULL DEFAULT 0,
+    updated_at TEXT,
+    opening    INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS messages_by_ticket ON messages (ticket_id, id);
 

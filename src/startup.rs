@@ -7,10 +7,13 @@ use std::sync::Arc;
 
 use actix_governor::Governor;
 use actix_web::dev::Server;
+use actix_web::http::Method;
 use actix_web::middleware::{from_fn, Condition, DefaultHeaders};
 use actix_web::rt::net::TcpStream;
-use actix_web::web::{delete, get, head, patch, post};
-use actix_web::{guard, web, App, HttpResponse, HttpServer, Route, Scope};
+use actix_web::web::{delete, get, patch, post};
+use actix_web::{
+    guard, web, App, FromRequest, Handler, HttpResponse, HttpServer, Responder, Route, Scope,
+};
 use anyhow::Context;
 
 use crate::api::{self, files, hostup, huawei, meta, native, openapi, problem, waldur};
@@ -77,6 +80,13 @@ fn routes(cfg: &mut web::ServiceConfig, layers: &Layers) {
 }
 
 // The scopes below are tables, one route a line; rustfmt would break most into four lines.
+
+const GET: Method = Method::GET;
+const HEAD: Method = Method::HEAD;
+const POST: Method = Method::POST;
+const PUT: Method = Method::PUT;
+const PATCH: Method = Method::PATCH;
+const DELETE: Method = Method::DELETE;
 
 /// The native API (TopTickets shape); problem+json errors come from the app's renderer.
 #[rustfmt::skip]
@@ -147,22 +157,43 @@ fn huawei_scope(cfg: &mut web::ServiceConfig, layers: &Layers) {
 }
 
 /// Waldur, with Django REST framework error bodies. Its paths keep Waldur's trailing slashes,
-/// and its lists also answer HEAD.
+/// and its lists also answer HEAD. Each route is recorded in `known`: what the scope answers
+/// where none takes a request (a redirect to the path with its slash, or a 405) depends on it.
 #[rustfmt::skip]
 fn waldur_scope(cfg: &mut web::ServiceConfig, layers: &Layers) {
+    let mut known = waldur::Known::default();
     let api = under("/api")
-        .route("/api/support-attachments/", get().to(waldur::list_attachments))
-        .route("/api/support-attachments/", head().to(waldur::list_attachments))
-        .route("/api/support-attachments/", post().to(waldur::create_attachment))
-        .route("/api/support-attachments/{uuid}/", get().to(waldur::retrieve_attachment))
-        .route("/api/support-attachments/{uuid}/", delete().to(waldur::destroy_attachment))
-        .route("/api/support-issues/", get().to(waldur::list_issues))
-        .route("/api/support-issues/", head().to(waldur::list_issues))
-        .route("/api/support-issues/", post().to(waldur::create_issue))
-        .route("/api/support-issues/{uuid}/", get().to(waldur::retrieve_issue))
-        .route("/api/openapi.json", get().to(openapi::waldur));
+        .on(&mut known, GET, "/api/support-attachments/", waldur::list_attachments)
+        .on(&mut known, HEAD, "/api/support-attachments/", waldur::list_attachments)
+        .on(&mut known, POST, "/api/support-attachments/", waldur::create_attachment)
+        .on(&mut known, GET, "/api/support-attachments/{uuid}/", waldur::retrieve_attachment)
+        .on(&mut known, HEAD, "/api/support-attachments/{uuid}/", waldur::retrieve_attachment)
+        .on(&mut known, DELETE, "/api/support-attachments/{uuid}/", waldur::destroy_attachment)
+        .on(&mut known, GET, "/api/support-comments/", waldur::list_comments)
+        .on(&mut known, HEAD, "/api/support-comments/", waldur::list_comments)
+        .on(&mut known, GET, "/api/support-comments/{uuid}/", waldur::retrieve_comment)
+        .on(&mut known, HEAD, "/api/support-comments/{uuid}/", waldur::retrieve_comment)
+        .on(&mut known, PUT, "/api/support-comments/{uuid}/", waldur::update_comment)
+        .on(&mut known, PATCH, "/api/support-comments/{uuid}/", waldur::partial_update_comment)
+        .on(&mut known, DELETE, "/api/support-comments/{uuid}/", waldur::destroy_comment)
+        .on(&mut known, GET, "/api/support-issues/", waldur::list_issues)
+        .on(&mut known, HEAD, "/api/support-issues/", waldur::list_issues)
+        .on(&mut known, POST, "/api/support-issues/", waldur::create_issue)
+        .on(&mut known, GET, "/api/support-issues/{uuid}/", waldur::retrieve_issue)
+        .on(&mut known, HEAD, "/api/support-issues/{uuid}/", waldur::retrieve_issue)
+        .on(&mut known, PUT, "/api/support-issues/{uuid}/", waldur::unavailable_issue_change)
+        .on(&mut known, PATCH, "/api/support-issues/{uuid}/", waldur::unavailable_issue_change)
+        .on(&mut known, DELETE, "/api/support-issues/{uuid}/", waldur::unavailable_issue_change)
+        .on(&mut known, POST, "/api/support-issues/{uuid}/comment/", waldur::comment_issue)
+        .on(&mut known, GET, "/api/openapi.json", openapi::waldur);
+    let known = Arc::new(known);
+    let fallback = move |req| {
+        let known = known.clone();
+        async move { waldur::append_slash_or_405(req, &known).await }
+    };
     cfg.service(
         api.scope()
+            .default_service(web::to(fallback))
             .wrap(Condition::new(layers.limited, Governor::new(&layers.api)))
             .wrap(Condition::new(layers.test_mode, from_fn(faults::inject)))
             .wrap(from_fn(ratelimit::reset_header))
@@ -214,6 +245,17 @@ impl Under {
             .unwrap_or_else(|| panic!("route {path} is outside its scope {}", self.prefix));
         self.scope = self.scope.route(within, route);
         self
+    }
+
+    /// `route` for `method` alone, recorded in `known`.
+    fn on<F, Args>(self, known: &mut waldur::Known, method: Method, path: &str, handler: F) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        known.add(path, method.clone());
+        self.route(path, web::method(method).to(handler))
     }
 
     fn scope(self) -> Scope {

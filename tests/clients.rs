@@ -41,6 +41,21 @@ async fn the_official_waldur_client_works_unchanged() {
     .await;
 }
 
+/// Every client function attache serves for issues, comments and attachments, with warnings
+/// as errors, and the client's `sync_all` over 260 issues and 130 comments.
+#[actix_web::test]
+async fn the_official_waldur_client_finds_waldur_in_every_function_it_calls() {
+    let Some(python) = python_with("waldur_api_client") else {
+        return;
+    };
+    let app = spawn_app().await;
+    let env = vec![
+        ("ATTACHE_TOKEN", app.agent.clone()),
+        ("ATTACHE_CUSTOMER_TOKEN", app.customer.clone()),
+    ];
+    run_script(&app, python, "waldur_conformance.py", env).await;
+}
+
 #[actix_web::test]
 async fn the_official_huawei_osm_sdk_works_unchanged() {
     let Some(python) = python_with("huaweicloudsdkosm") else {

@@ -371,10 +371,25 @@ async fn waldur_errors_are_drf_shaped() {
         json!({"detail": "Invalid token."})
     );
     let token = format!("Token {}", app.agent);
-    for path in [
-        "/api/support-attachments/zzz/",
-        "/api/support-issues/0123/",
-        "/api/support-attachments/?page=99",
+    // DRF's words: its own for a malformed uuid, Django's naming the model for a well-formed
+    // one that matches nothing, and the paginator's for a page past the last.
+    let missing = "0123456789abcdef0123456789abcdef";
+    for (path, detail) in [
+        ("/api/support-attachments/zzz/", "Not found."),
+        ("/api/support-issues/0123/", "Not found."),
+        (
+            &format!("/api/support-attachments/{missing}/"),
+            "No Attachment matches the given query.",
+        ),
+        (
+            &format!("/api/support-issues/{missing}/"),
+            "No Issue matches the given query.",
+        ),
+        (
+            &format!("/api/support-comments/{missing}/"),
+            "No Comment matches the given query.",
+        ),
+        ("/api/support-attachments/?page=99", "Invalid page."),
     ] {
         let res = app
             .client
@@ -386,7 +401,8 @@ async fn waldur_errors_are_drf_shaped() {
         assert_eq!(res.status(), 404, "{path}");
         assert_eq!(
             res.json::<Value>().await.unwrap(),
-            json!({"detail": "Not found."})
+            json!({ "detail": detail }),
+            "{path}"
         );
     }
     let form = Form::new().part("file", Part::bytes(png("x")).file_name("x.png"));

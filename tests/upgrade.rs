@@ -503,6 +503,10 @@ fn released_migrations_are_never_edited() {
             "V2__secret_key_scheme.sql",
             "452c70172215b48eac127a8208a88994c443985b6b77bdf466570a034cf89da6",
         ),
+        (
+            "V3__message_visibility.sql",
+            "5d52efef83d7d39c3d7450f235611eb8475cfaafe999a5a6114ac383bcda8692",
+        ),
     ];
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
     let mut found: Vec<String> = fs::read_dir(&dir)

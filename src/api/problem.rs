@@ -25,6 +25,8 @@ pub struct ErrorInfo {
     pub title: &'static str,
     pub detail: String,
     pub errors: Vec<FieldError>,
+    /// What was not found, for a `not_found` of ours (`"ticket"`, `"page"`, …).
+    pub missing: Option<&'static str>,
 }
 
 /// The error a response carries, if it should get a body: one of ours, another error, or a
@@ -51,6 +53,10 @@ pub fn error_info(res: &ServiceResponse<impl MessageBody>) -> Option<ErrorInfo> 
             title: ours.title(),
             detail: ours.public_detail(),
             errors: ours.field_errors(),
+            missing: match ours {
+                Error::NotFound(what) => Some(what),
+                _ => None,
+            },
         });
     }
     // Bare statuses that still deserve a body: the router's 404 and 405, and the rate
@@ -78,6 +84,7 @@ pub fn error_info(res: &ServiceResponse<impl MessageBody>) -> Option<ErrorInfo> 
             title: limited.title(),
             detail: limited.public_detail(),
             errors: Vec::new(),
+            missing: None,
         });
     }
     if !(status.is_client_error() || status.is_server_error()) {
@@ -100,6 +107,7 @@ pub fn error_info(res: &ServiceResponse<impl MessageBody>) -> Option<ErrorInfo> 
         title: code.title(),
         detail: status.canonical_reason().unwrap_or("Error").to_owned(),
         errors: Vec::new(),
+        missing: None,
     })
 }
 
@@ -153,6 +161,11 @@ pub fn problem_json(
 pub trait ErrorShape {
     /// Content type and body for `info`, answering `req`.
     fn body(info: &ErrorInfo, req: &HttpRequest) -> (&'static str, String);
+
+    /// The dialect's own `WWW-Authenticate` for `info`, replacing attache's; `None` keeps it.
+    fn challenge(_info: &ErrorInfo) -> Option<&'static str> {
+        None
+    }
 }
 
 /// RFC 9457 problem details: the native and HostUp dialects.
@@ -185,5 +198,12 @@ pub async fn render<S: ErrorShape>(
         return Ok(res);
     };
     let (content_type, body) = S::body(&info, res.request());
-    Ok(replace_body(res, content_type, body))
+    let mut res = replace_body(res, content_type, body);
+    if let Some(challenge) = S::challenge(&info) {
+        res.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static(challenge),
+        );
+    }
+    Ok(res)
 }

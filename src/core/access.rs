@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::domain::{Attachment, Role, Scope, Scopes, Ticket, User};
+use crate::domain::{Attachment, Message, Role, Scope, Scopes, Ticket, User};
 use crate::error::{Error, Result};
 use crate::ids::Id;
 
@@ -91,6 +91,16 @@ impl Caller {
     /// A ticket the caller may not see is reported exactly like a missing one.
     pub fn may_see(&self, ticket: &Ticket) -> bool {
         self.sees().ticket(ticket)
+    }
+
+    /// Internal messages are for agents and admins, and for their author.
+    pub fn may_read(&self, message: &Message) -> bool {
+        !message.internal || self.sees() == Sees::All || message.author_id == self.user.id
+    }
+
+    /// Agents and admins may change and delete the messages they may read; customers none.
+    pub fn may_change_messages(&self) -> bool {
+        self.holds(Scope::TicketsWrite) && self.user.role != Role::Customer
     }
 
     /// Customers may delete or bind only what they uploaded; agents and admins anything they

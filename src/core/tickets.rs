@@ -1,13 +1,15 @@
 //! Tickets: list, open, read, change.
 
 use crate::core::access::Caller;
-use crate::core::messages::{insert, Carry};
+use crate::core::messages::{insert, Carry, Draft};
 use crate::core::quota;
 use crate::core::Core;
 use crate::domain::{now, Scope, Status, Ticket};
 use crate::error::{Error, FieldError, Result};
 use crate::ids::Id;
 use crate::store::sql::tickets::{self as sql, TicketFilter};
+
+pub use crate::store::sql::tickets::{CategoryMatch, TextMatch, TicketMatch, TicketSort};
 
 pub const MAX_PAGE: u32 = 300;
 pub const DEFAULT_PAGE: u32 = 25;
@@ -22,6 +24,10 @@ pub struct ListQuery {
     pub cursor: Option<Id>,
     /// Offset paging, for dialects that number their pages.
     pub offset: Option<u32>,
+    /// More criteria, for dialects that filter on more than the status and the subject.
+    pub matches: TicketMatch,
+    /// Sort keys, each descending or not (`cursor` assumes none: newest first).
+    pub order: Vec<(TicketSort, bool)>,
 }
 
 /// One page of tickets and the cursor of the next page, if any.
@@ -33,14 +39,8 @@ pub struct Page {
 pub async fn list(core: &Core, caller: &Caller, query: ListQuery) -> Result<Page> {
     caller.require(Scope::TicketsRead)?;
     let limit = query.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
-    let filter = TicketFilter {
-        requester: caller.sees().requester(),
-        status: query.status,
-        subject_contains: query.q.filter(|q| !q.is_empty()),
-        before: query.cursor,
-        limit: limit + 1,
-        offset: query.offset.unwrap_or(0),
-    };
+    let mut filter = filter_for(caller, query);
+    filter.limit = limit + 1;
     let mut tickets = core
         .db
         .run(move |conn| Ok(sql::list_tickets(conn, &filter)?))
@@ -55,6 +55,35 @@ pub async fn list(core: &Core, caller: &Caller, query: ListQuery) -> Result<Page
         tickets,
         next_cursor,
     })
+}
+
+/// What `query` asks of the store, narrowed to what the caller sees.
+fn filter_for(caller: &Caller, query: ListQuery) -> TicketFilter {
+    TicketFilter {
+        requester: caller.sees().requester(),
+        status: query.status,
+        subject_contains: query.q.filter(|q| !q.is_empty()),
+        before: query.cursor,
+        matches: query.matches,
+        order: query.order,
+        limit: query.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE),
+        offset: query.offset.unwrap_or(0),
+    }
+}
+
+/// One page of the tickets `query` matches, by offset, and how many it matches in all (for
+/// dialects that number their pages and report totals).
+pub async fn page(core: &Core, caller: &Caller, query: ListQuery) -> Result<(Vec<Ticket>, u64)> {
+    caller.require(Scope::TicketsRead)?;
+    let filter = filter_for(caller, query);
+    core.db
+        .run(move |conn| {
+            Ok((
+                sql::list_tickets(conn, &filter)?,
+                sql::count_tickets(conn, &filter)?,
+            ))
+        })
+        .await
 }
 
 /// A ticket the caller may see, else `not_found`.
@@ -149,11 +178,16 @@ pub async fn create(core: &Core, caller: &Caller, new: NewTicket) -> Result<Tick
             quota::check_ticket(tx, &quotas, &caller)?;
             ticket.number = sql::insert_ticket(tx, &ticket)?;
             if !body.trim().is_empty() || !new.attachment_ids.is_empty() {
+                let draft = Draft {
+                    body,
+                    internal: false,
+                    opening: true,
+                };
                 let first = insert(
                     tx,
                     &caller,
                     ticket.id,
-                    body,
+                    draft,
                     &new.attachment_ids,
                     Carry::Named,
                     limit,

@@ -193,6 +193,12 @@ pub struct Message {
     pub author_id: Id,
     pub body: String,
     pub created_at: Timestamp,
+    /// The last edit; the creation until the message is edited.
+    pub updated_at: Timestamp,
+    /// A note for agents and admins: customers other than its author never see it.
+    pub internal: bool,
+    /// Written with the ticket: the dialects show it as the ticket's description.
+    pub opening: bool,
     pub attachments: Vec<Attachment>,
 }
 

@@ -73,6 +73,7 @@ pub async fn list_tickets(
             })?),
             None => None,
         },
+        ..Default::default()
     };
     let page = tickets::list(&core, &caller, query.clone()).await?;
     let mut res = HttpResponse::Ok();

@@ -6,12 +6,30 @@ use serde_json::{json, Map, Value};
 use crate::api::problem::{ErrorInfo, ErrorShape};
 use crate::error::ErrorCode;
 
-/// Django REST framework error bodies: `{"detail": …}`, or `{"field": [messages]}`.
+/// The code of a field error that Waldur raises from a view rather than a serializer: its
+/// body is a bare list of messages, `["Updating is not available."]`.
+pub const VIEW_LEVEL: &str = "view_level";
+
+/// Django REST framework error bodies: `{"detail": …}`, `{"field": [messages]}`, or a bare
+/// list of messages; a 401 challenges with `WWW-Authenticate: Token`, as DRF's
+/// `TokenAuthentication` does.
 pub struct Drf;
 
 impl ErrorShape for Drf {
+    fn challenge(info: &ErrorInfo) -> Option<&'static str> {
+        matches!(
+            info.code,
+            ErrorCode::Unauthorized | ErrorCode::InvalidCredentials
+        )
+        .then_some("Token")
+    }
+
     fn body(info: &ErrorInfo, req: &HttpRequest) -> (&'static str, String) {
-        let body = if info.errors.is_empty() {
+        let view_level =
+            !info.errors.is_empty() && info.errors.iter().all(|e| e.code == VIEW_LEVEL);
+        let body = if view_level {
+            info.errors.iter().map(|e| e.detail.clone()).collect()
+        } else if info.errors.is_empty() {
             let detail = drf_detail(info, req);
             json!({ "detail": detail })
         } else {
@@ -46,7 +64,7 @@ fn drf_detail(info: &ErrorInfo, req: &HttpRequest) -> String {
         ErrorCode::Unauthorized => "Authentication credentials were not provided.".to_owned(),
         ErrorCode::InvalidCredentials => "Invalid token.".to_owned(),
         ErrorCode::InsufficientScope | ErrorCode::Forbidden => permission.to_owned(),
-        ErrorCode::NotFound => "Not found.".to_owned(),
+        ErrorCode::NotFound => not_found(info.missing).to_owned(),
         ErrorCode::MethodNotAllowed => format!("Method \"{}\" not allowed.", req.method()),
         ErrorCode::InvalidRequest
         | ErrorCode::FileTooLarge
@@ -63,5 +81,18 @@ fn drf_detail(info: &ErrorInfo, req: &HttpRequest) -> String {
         | ErrorCode::Busy
         | ErrorCode::QuotaExceeded
         | ErrorCode::Internal => info.detail.clone(),
+    }
+}
+
+/// What DRF says for a missing object: Django's `Http404` message names the model (DRF
+/// 3.15); a page past the last is `Invalid page.`; a malformed uuid or an unknown path is
+/// DRF's own `Not found.`.
+fn not_found(missing: Option<&str>) -> &'static str {
+    match missing {
+        Some("page") => "Invalid page.",
+        Some("ticket") => "No Issue matches the given query.",
+        Some("attachment") => "No Attachment matches the given query.",
+        Some("message") => "No Comment matches the given query.",
+        _ => "Not found.",
     }
 }

@@ -1,5 +1,6 @@
 //! Waldur's lists: bare arrays paged by `page`/`page_size`, with `X-Result-Count` and a
-//! `Link` header (first, prev, next, last), and sparse fields by repeated `field`.
+//! `Link` header (first, prev, next, last), and sparse fields by repeated `field`. A repeated
+//! parameter counts by its last value, as Django's `QueryDict.get` reads it.
 
 use std::collections::HashSet;
 
@@ -13,8 +14,47 @@ use crate::error::{Error, Result};
 const DEFAULT_PAGE_SIZE: u32 = 10;
 const MAX_PAGE_SIZE: u32 = 300;
 
-/// The query parameters that filter a list, carried into its `Link`s.
-const LIST_FILTERS: &[&str] = &["issue", "issue_uuid"];
+/// The query parameters that filter or order a list (of any of Waldur's lists that attache
+/// serves), carried into its `Link`s.
+const LIST_FILTERS: &[&str] = &[
+    "o",
+    // Issues.
+    "summary",
+    "query",
+    "key",
+    "type",
+    "status",
+    "customer",
+    "customer_uuid",
+    "project",
+    "project_uuid",
+    "reporter",
+    "reporter_name",
+    "caller",
+    "caller_full_name",
+    "assignee",
+    "assignee_name",
+    "resource",
+    "resource_uuid",
+    "resource_external_ip",
+    "resource_internal_ip",
+    "remote_id",
+    "resolution_year_month",
+    "is_open",
+    "is_parent",
+    "is_routed",
+    "is_escalated",
+    "sla_breached",
+    "provider_uuid",
+    // Comments and attachments.
+    "issue",
+    "issue_uuid",
+    "description",
+    "author_name",
+    "author_user",
+    "is_public",
+    "remote_id_is_set",
+];
 
 /// The query as Waldur clients send it (repeated `field`), with paging read out of it.
 pub(super) struct ListParams {
@@ -32,7 +72,7 @@ impl ListParams {
         let get = |name: &str| {
             pairs
                 .iter()
-                .find(|(k, _)| k == name)
+                .rfind(|(k, _)| k == name)
                 .map(|(_, v)| v.as_str())
         };
         let page = match get("page") {
@@ -60,10 +100,11 @@ impl ListParams {
         })
     }
 
+    /// The value of `name`; the last one when it is repeated, as Django's `QueryDict.get`.
     pub(super) fn get(&self, name: &str) -> Option<&str> {
         self.pairs
             .iter()
-            .find(|(k, _)| k == name)
+            .rfind(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     }
 

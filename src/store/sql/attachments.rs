@@ -168,6 +168,14 @@ pub fn count_for_ticket(conn: &Connection, ticket_id: Id) -> rusqlite::Result<u6
     )
 }
 
+pub fn count_on_message(conn: &Connection, message_id: Id) -> rusqlite::Result<u64> {
+    conn.query_row(
+        "SELECT count(*) FROM attachments WHERE message_id = ?1",
+        [message_id],
+        |r| r.get(0),
+    )
+}
+
 /// Puts an upload on a message (and its ticket), which ends its pending time.
 pub fn bind_to_message(
     conn: &Connection,

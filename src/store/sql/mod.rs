@@ -2,6 +2,7 @@
 
 pub mod attachments;
 pub mod maintenance;
+pub mod messages;
 pub mod meta;
 pub mod sessions;
 pub mod tickets;
@@ -30,4 +31,21 @@ impl FromSql for Timestamp {
 /// `query_row` that answers `None` for no row.
 pub(crate) fn optional<T>(result: rusqlite::Result<T>) -> rusqlite::Result<Option<T>> {
     result.optional()
+}
+
+/// A LIKE pattern (with `ESCAPE '\'`) matching text that contains `needle` literally.
+pub(crate) fn contains_pattern(needle: &str) -> String {
+    let escaped = needle
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// Named parameters as rusqlite takes them, from a list that owns its values.
+pub(crate) fn named(params: &[(String, Box<dyn ToSql>)]) -> Vec<(&str, &dyn ToSql)> {
+    params
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_ref()))
+        .collect()
 }

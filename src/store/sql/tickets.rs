@@ -1,9 +1,10 @@
-//! Tickets and their messages.
+//! Tickets: stored, found, and listed by what they match.
 
+use rusqlite::types::ToSql;
 use rusqlite::{params, Connection, Row};
 
-use super::optional;
-use crate::domain::{Message, Status, Ticket, Timestamp};
+use super::{contains_pattern, named, optional};
+use crate::domain::{Status, Ticket, Timestamp};
 use crate::ids::Id;
 
 const TICKET_COLUMNS: &str =
@@ -50,18 +51,70 @@ pub fn insert_ticket(conn: &Connection, t: &Ticket) -> rusqlite::Result<i64> {
     )
 }
 
-pub fn count_tickets(conn: &Connection, f: &TicketFilter) -> rusqlite::Result<u64> {
-    conn.query_row(
-        "SELECT count(*) FROM tickets t WHERE (?1 IS NULL OR t.requester_id = ?1)
-           AND (?2 IS NULL OR t.status = ?2)",
-        params![f.requester, f.status.map(Status::as_str)],
-        |r| r.get(0),
-    )
-}
-
 pub fn ticket_by_id(conn: &Connection, id: Id) -> rusqlite::Result<Option<Ticket>> {
     let sql = format!("SELECT {TICKET_COLUMNS} FROM tickets t WHERE t.id = ?1");
     optional(conn.query_row(&sql, [id], ticket))
+}
+
+/// What a listing matches beyond who may see it, for dialects that filter on more than the
+/// status and the subject; every field set narrows the list.
+#[derive(Default, Clone, Debug)]
+pub struct TicketMatch {
+    /// Matches no ticket at all (a filter naming something that does not exist).
+    pub nothing: bool,
+    /// Closed tickets only, or only those not closed.
+    pub closed: Option<bool>,
+    pub number: Option<i64>,
+    /// Opened by this user (a filter, apart from what a customer may see).
+    pub requester: Option<Id>,
+    /// Case-insensitive substrings of the requester's name, all of them.
+    pub requester_name_contains: Vec<String>,
+    pub category: Option<CategoryMatch>,
+    pub text: Option<TextMatch>,
+}
+
+/// Tickets of one category; `or_none` also takes those without one (for a dialect that shows
+/// them under a default name).
+#[derive(Clone, Debug)]
+pub struct CategoryMatch {
+    pub name: String,
+    pub or_none: bool,
+}
+
+/// A case-insensitive substring of the subject, or of the ticket's key: `key_prefix`
+/// followed by its number.
+#[derive(Clone, Debug)]
+pub struct TextMatch {
+    pub needle: String,
+    pub key_prefix: String,
+}
+
+/// What a ticket listing sorts by (each key ascending or descending, then by id).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TicketSort {
+    Created,
+    Updated,
+    Category,
+    Number,
+    Status,
+    Priority,
+    Subject,
+    RequesterName,
+}
+
+impl TicketSort {
+    fn column(self) -> &'static str {
+        match self {
+            TicketSort::Created => "t.created_at",
+            TicketSort::Updated => "t.updated_at",
+            TicketSort::Category => "t.category",
+            TicketSort::Number => "t.number",
+            TicketSort::Status => "t.status",
+            TicketSort::Priority => "t.priority",
+            TicketSort::Subject => "t.subject",
+            TicketSort::RequesterName => "u.name",
+        }
+    }
 }
 
 #[derive(Default, Clone, Debug)]
@@ -71,42 +124,121 @@ pub struct TicketFilter {
     pub status: Option<Status>,
     /// Case-insensitive substring of the subject.
     pub subject_contains: Option<String>,
-    /// Keyset paging: only tickets older than this one.
+    /// Keyset paging: only tickets older than this one (with the default order).
     pub before: Option<Id>,
+    pub matches: TicketMatch,
+    /// Sort keys, each descending or not; none is newest first.
+    pub order: Vec<(TicketSort, bool)>,
     pub limit: u32,
     /// Offset paging, for dialects that number their pages.
     pub offset: u32,
 }
 
-/// Newest first.
+const MATCHING: &str = "FROM tickets t LEFT JOIN users u ON u.id = t.requester_id
+    WHERE NOT :nothing
+      AND (:requester IS NULL OR t.requester_id = :requester)
+      AND (:status IS NULL OR t.status = :status)
+      AND (:subject IS NULL OR t.subject LIKE :subject ESCAPE '\\')
+      AND (:before IS NULL OR t.id < :before)
+      AND (:closed IS NULL OR (t.status = 'closed') = :closed)
+      AND (:number IS NULL OR t.number = :number)
+      AND (:opened_by IS NULL OR t.requester_id = :opened_by)
+      AND (:category IS NULL OR t.category = :category
+           OR (:category_or_none AND t.category IS NULL))
+      AND (:text IS NULL OR t.subject LIKE :text ESCAPE '\\'
+           OR (:key_prefix || t.number) LIKE :text ESCAPE '\\')";
+
+impl TicketFilter {
+    /// `MATCHING`, and a condition for each substring of the requester's name.
+    fn matching(&self) -> String {
+        let mut sql = MATCHING.to_owned();
+        for i in 0..self.matches.requester_name_contains.len() {
+            sql.push_str(&format!(" AND u.name LIKE :requester_name{i} ESCAPE '\\'"));
+        }
+        sql
+    }
+
+    fn params(&self) -> Vec<(String, Box<dyn ToSql>)> {
+        let m = &self.matches;
+        let pattern = |q: Option<&str>| q.map(contains_pattern);
+        let category = m.category.as_ref();
+        let fixed: Vec<(&str, Box<dyn ToSql>)> = vec![
+            (":nothing", Box::new(m.nothing)),
+            (":requester", Box::new(self.requester)),
+            (":status", Box::new(self.status.map(Status::as_str))),
+            (
+                ":subject",
+                Box::new(pattern(self.subject_contains.as_deref())),
+            ),
+            (":before", Box::new(self.before)),
+            (":closed", Box::new(m.closed)),
+            (":number", Box::new(m.number)),
+            (":opened_by", Box::new(m.requester)),
+            (":category", Box::new(category.map(|c| c.name.clone()))),
+            (
+                ":category_or_none",
+                Box::new(category.is_some_and(|c| c.or_none)),
+            ),
+            (
+                ":text",
+                Box::new(pattern(m.text.as_ref().map(|t| t.needle.as_str()))),
+            ),
+            (
+                ":key_prefix",
+                Box::new(m.text.as_ref().map(|t| t.key_prefix.clone())),
+            ),
+        ];
+        let mut params: Vec<(String, Box<dyn ToSql>)> = fixed
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value))
+            .collect();
+        for (i, name) in m.requester_name_contains.iter().enumerate() {
+            params.push((
+                format!(":requester_name{i}"),
+                Box::new(contains_pattern(name)),
+            ));
+        }
+        params
+    }
+
+    fn order_by(&self) -> String {
+        let mut keys: Vec<String> = self
+            .order
+            .iter()
+            .map(|(key, descending)| {
+                format!(
+                    "{} {}",
+                    key.column(),
+                    if *descending { "DESC" } else { "ASC" }
+                )
+            })
+            .collect();
+        let ascending = self
+            .order
+            .first()
+            .is_some_and(|(_, descending)| !descending);
+        keys.push(if ascending { "t.id ASC" } else { "t.id DESC" }.to_owned());
+        keys.join(", ")
+    }
+}
+
+pub fn count_tickets(conn: &Connection, f: &TicketFilter) -> rusqlite::Result<u64> {
+    let sql = format!("SELECT count(*) {}", f.matching());
+    conn.query_row(&sql, named(&f.params()).as_slice(), |r| r.get(0))
+}
+
+/// One page of the tickets `f` covers, newest first unless it says otherwise.
 pub fn list_tickets(conn: &Connection, f: &TicketFilter) -> rusqlite::Result<Vec<Ticket>> {
-    let pattern = f.subject_contains.as_ref().map(|q| {
-        let escaped = q
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        format!("%{escaped}%")
-    });
     let sql = format!(
-        "SELECT {TICKET_COLUMNS} FROM tickets t
-         WHERE (?1 IS NULL OR t.requester_id = ?1)
-           AND (?2 IS NULL OR t.status = ?2)
-           AND (?3 IS NULL OR t.subject LIKE ?3 ESCAPE '\\')
-           AND (?4 IS NULL OR t.id < ?4)
-         ORDER BY t.id DESC LIMIT ?5 OFFSET ?6"
+        "SELECT {TICKET_COLUMNS} {} ORDER BY {} LIMIT :limit OFFSET :offset",
+        f.matching(),
+        f.order_by()
     );
+    let mut params = f.params();
+    params.push((":limit".to_owned(), Box::new(f.limit)));
+    params.push((":offset".to_owned(), Box::new(f.offset)));
     let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(
-        params![
-            f.requester,
-            f.status.map(Status::as_str),
-            pattern,
-            f.before,
-            f.limit,
-            f.offset
-        ],
-        ticket,
-    )?;
+    let rows = stmt.query_map(named(&params).as_slice(), ticket)?;
     rows.collect()
 }
 
@@ -124,34 +256,6 @@ pub fn touch_ticket(conn: &Connection, id: Id, at: &Timestamp) -> rusqlite::Resu
         params![id, at],
     )?;
     Ok(())
-}
-
-pub fn insert_message(conn: &Connection, m: &Message) -> rusqlite::Result<()> {
-    conn.execute(
-        "INSERT INTO messages (id, ticket_id, author_id, body, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![m.id, m.ticket_id, m.author_id, m.body, m.created_at],
-    )?;
-    Ok(())
-}
-
-/// Messages of a ticket, oldest first, without their attachments.
-pub fn list_messages(conn: &Connection, ticket_id: Id) -> rusqlite::Result<Vec<Message>> {
-    let mut stmt = conn.prepare(
-        "SELECT id, ticket_id, author_id, body, created_at FROM messages
-         WHERE ticket_id = ?1 ORDER BY id",
-    )?;
-    let rows = stmt.query_map([ticket_id], |row| {
-        Ok(Message {
-            id: row.get(0)?,
-            ticket_id: row.get(1)?,
-            author_id: row.get(2)?,
-            body: row.get(3)?,
-            created_at: row.get(4)?,
-            attachments: Vec::new(),
-        })
-    })?;
-    rows.collect()
 }
 
 /// How many tickets `requester` opened after `since`, and when the oldest of them was opened.

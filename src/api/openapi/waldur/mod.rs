@@ -5,19 +5,30 @@
 #![allow(dead_code)] // declarations for the document, never built or called
 
 use serde::Serialize;
-use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema};
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema};
 use utoipa::openapi::{Object, OpenApi as Document, Type};
 use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 
 use super::{add_errors, header_key, secure};
 
+mod comments;
+mod filters;
+
+use comments::{Comment, CommentRequest, PatchedCommentRequest};
+use filters::{AttachmentFilter, CommentOrder, IssueFilter, IssueOrder};
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "attache: Waldur dialect",
-        description = "Waldur's support issues and attachments over attache; errors are Django REST framework bodies."),
+        description = "Waldur's support issues, comments and attachments over attache; errors are Django REST framework bodies. A path without its trailing slash is redirected (301) to the path with it."),
     paths(list_attachments, head_attachments, create_attachment, retrieve_attachment,
-        destroy_attachment, list_issues, head_issues, create_issue, retrieve_issue),
-    components(schemas(AttachmentForm, Attachment, Issue, NewIssue)),
+        head_attachment, destroy_attachment, list_issues, head_issues, create_issue,
+        retrieve_issue, head_issue, update_issue, partial_update_issue, destroy_issue,
+        comments::comment_issue, comments::list_comments, comments::head_comments,
+        comments::retrieve_comment, comments::head_comment, comments::update_comment,
+        comments::partial_update_comment, comments::destroy_comment),
+    components(schemas(AttachmentForm, Attachment, Issue, NewIssue, Comment, CommentRequest,
+        PatchedCommentRequest, IssueOrder, CommentOrder)),
     modifiers(&Waldur),
 )]
 struct WaldurDoc;
@@ -43,22 +54,26 @@ impl Modify for Waldur {
     }
 }
 
-/// `{"detail": "…"}`, or each field that failed with its messages.
+/// `{"detail": "…"}`, each field that failed with its messages, or (for what Waldur raises
+/// from a view) a bare list of messages.
 fn drf_error() -> Schema {
-    let messages = ArrayBuilder::new().items(Object::with_type(Type::String));
-    ObjectBuilder::new()
-        .description(Some(
-            "`{\"detail\": \"…\"}`, or each field that failed with its messages",
-        ))
+    let messages = || ArrayBuilder::new().items(Object::with_type(Type::String));
+    let object = ObjectBuilder::new()
         .property("detail", Object::with_type(Type::String))
-        .additional_properties(Some(messages))
+        .additional_properties(Some(messages()));
+    OneOfBuilder::new()
+        .description(Some(
+            "`{\"detail\": \"…\"}`, each field that failed with its messages, or a list of messages",
+        ))
+        .item(object)
+        .item(messages())
         .into()
 }
 
 /// A page of a list, and the fields to keep.
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
-struct Page {
+pub(super) struct Page {
     /// From 1; a page past the last is 404.
     #[param(value_type = Option<u64>, maximum = 4294967295_u64)]
     page: Option<u32>,
@@ -67,17 +82,6 @@ struct Page {
     /// Keep only these fields of each item (repeated).
     #[param(explode)]
     field: Option<Vec<String>>,
-}
-
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-struct AttachmentFilter {
-    /// The issue's URL, `…/api/support-issues/<uuid>/`.
-    #[param(pattern = "/support-issues/[0-9a-f]{32}/$")]
-    issue: Option<String>,
-    /// The issue's uuid.
-    #[param(format = Uuid)]
-    issue_uuid: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -110,34 +114,42 @@ struct Attachment {
 struct Issue {
     url: String,
     uuid: String,
+    /// `Informational` when none was given.
     #[serde(rename = "type")]
     kind: String,
+    /// `SUP-<number>`.
     key: String,
     summary: String,
-    /// On the issue itself, not in lists.
+    /// The message the issue was opened with; empty when there was none.
     description: String,
+    /// `open`, `pending` or `closed`.
     status: String,
     resolution: String,
-    resolved: bool,
+    /// `true` when closed, else null.
+    resolved: Option<bool>,
+    priority: String,
+    /// The requester: `…/api/users/<uuid>/`.
+    caller: String,
+    caller_uuid: String,
+    caller_full_name: Option<String>,
+    /// The requester as a support user: `…/api/support-users/<uuid>/`.
     reporter: String,
     reporter_uuid: String,
-    caller_uuid: String,
-    resource_type: String,
-    resource_name: String,
+    reporter_name: Option<String>,
     created: String,
     modified: String,
-    priority: Option<String>,
+    /// Always false: attache's issues are not changed through this dialect.
     update_is_available: bool,
+    /// Always false.
     destroy_is_available: bool,
     add_comment_is_available: bool,
     add_attachment_is_available: bool,
+    /// Always empty: `set_status` is not served.
+    available_statuses: Vec<String>,
     sla_breached: bool,
+    sla_status: String,
     is_escalated: bool,
     is_routed: bool,
-    available_statuses: Vec<String>,
-    sla_status: String,
-    parent_issue: String,
-    provider_helpdesk: String,
     escalation_reason: String,
     #[serde(flatten)]
     unset: Unset,
@@ -146,8 +158,10 @@ struct Issue {
 /// Fields of Waldur's issues that attache has no value for: always null.
 #[derive(Serialize, ToSchema, Default)]
 struct Unset {
-    reporter_name: Option<String>,
-    caller_full_name: Option<String>,
+    resource_type: Option<String>,
+    resource_name: Option<String>,
+    parent_issue: Option<String>,
+    provider_helpdesk: Option<String>,
     backend_id: Option<String>,
     backend_name: Option<String>,
     assignee_name: Option<String>,
@@ -185,7 +199,7 @@ struct NewIssue {
 }
 
 /// The uuid of an attachment or issue: 32 hex digits, or the dashed spelling.
-const UUID: &str = "32 hex digits (the dashed spelling is accepted too)";
+pub(super) const UUID: &str = "32 hex digits (the dashed spelling is accepted too)";
 
 #[utoipa::path(get, path = "/api/support-attachments/", tag = "attachments",
     params(AttachmentFilter, Page),
@@ -215,13 +229,13 @@ fn retrieve_attachment() {}
     responses((status = 204, description = "Deleted")))]
 fn destroy_attachment() {}
 
-#[utoipa::path(get, path = "/api/support-issues/", tag = "issues", params(Page),
+#[utoipa::path(get, path = "/api/support-issues/", tag = "issues", params(IssueFilter, Page),
     responses((status = 200, body = [Issue], headers(
         ("X-Result-Count" = u64, description = "Items in the whole list"),
         ("Link" = String, description = "first, prev, next and last pages")))))]
 fn list_issues() {}
 
-#[utoipa::path(head, path = "/api/support-issues/", tag = "issues", params(Page),
+#[utoipa::path(head, path = "/api/support-issues/", tag = "issues", params(IssueFilter, Page),
     responses((status = 200, description = "The list's headers, without the list")))]
 fn head_issues() {}
 
@@ -233,3 +247,33 @@ fn create_issue() {}
     params(("uuid" = String, Path, description = UUID)),
     responses((status = 200, body = Issue)))]
 fn retrieve_issue() {}
+
+#[utoipa::path(head, path = "/api/support-issues/{uuid}/", tag = "issues",
+    params(("uuid" = String, Path, description = UUID)),
+    responses((status = 200, description = "The issue's headers, without the issue")))]
+fn head_issue() {}
+
+/// Refused as Waldur refuses it when its helpdesk backend does not allow changes: 403 for
+/// users who are not staff or support (attache's customers), else 400
+/// `["Updating is not available."]`.
+#[utoipa::path(put, path = "/api/support-issues/{uuid}/", tag = "issues", request_body = NewIssue,
+    params(("uuid" = String, Path, description = UUID)),
+    responses((status = 400, description = "`[\"Updating is not available.\"]`")))]
+fn update_issue() {}
+
+/// Refused: see PUT.
+#[utoipa::path(patch, path = "/api/support-issues/{uuid}/", tag = "issues", request_body = NewIssue,
+    params(("uuid" = String, Path, description = UUID)),
+    responses((status = 400, description = "`[\"Updating is not available.\"]`")))]
+fn partial_update_issue() {}
+
+/// Refused: 403 for customers, else 400 `["Destroying is not available."]`.
+#[utoipa::path(delete, path = "/api/support-issues/{uuid}/", tag = "issues",
+    params(("uuid" = String, Path, description = UUID)),
+    responses((status = 400, description = "`[\"Destroying is not available.\"]`")))]
+fn destroy_issue() {}
+
+#[utoipa::path(head, path = "/api/support-attachments/{uuid}/", tag = "attachments",
+    params(("uuid" = String, Path, description = UUID)),
+    responses((status = 200, description = "The attachment's headers, without the attachment")))]
+fn head_attachment() {}
