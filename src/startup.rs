@@ -142,10 +142,19 @@ fn huawei_scope(cfg: &mut web::ServiceConfig, layers: &Layers) {
         .route("/v2/servicerequest/accessorys/limits", get().to(huawei::limits))
         .route("/v2/servicerequest/accessorys/access-urls", get().to(huawei::access_urls))
         .route("/v2/servicerequest/accessorys/{id}/access-url", get().to(huawei::access_url))
+        .route("/v2/servicerequest/accessorys/{id}/image", get().to(huawei::download))
         .route("/v2/servicerequest/accessorys/{id}", get().to(huawei::download))
         .route("/v2/servicerequest/accessorys/{id}", delete().to(huawei::delete))
         .route("/v2/servicerequest/cases", post().to(huawei::create_case))
+        .route("/v2/servicerequest/cases", get().to(huawei::list_cases))
+        // Before `/cases/{id}`, which would take `count` for an id.
+        .route("/v2/servicerequest/cases/count", get().to(huawei::case_counts))
         .route("/v2/servicerequest/cases/{id}", get().to(huawei::show_case))
+        .route("/v2/servicerequest/cases/{id}/status", get().to(huawei::case_status))
+        .route("/v2/servicerequest/cases/{id}/action", post().to(huawei::update_case))
+        .route("/v2/servicerequest/cases/{id}/message", post().to(huawei::create_message))
+        .route("/v2/servicerequest/cases/{id}/messages", get().to(huawei::list_messages))
+        .route("/v2/servicerequest/config/limits", get().to(huawei::case_limits))
         .route("/v2/servicerequest/openapi.json", get().to(openapi::huawei));
     cfg.service(
         osm.scope()

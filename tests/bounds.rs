@@ -164,7 +164,7 @@ async fn an_oversized_huawei_json_upload_is_file_too_large() {
             .unwrap();
         assert_eq!(res.status(), 400, "{size}");
         let body: Value = res.json().await.unwrap();
-        assert_eq!(body["error_code"], "OSM.0411", "{size}: {body}");
+        assert_eq!(body["error_code"], "OSM.0001", "{size}: {body}");
     }
     let small = base64::engine::general_purpose::STANDARD.encode(png("ok"));
     let res = app
@@ -201,7 +201,7 @@ async fn an_upload_past_its_deadline_is_cut_off() {
     .await
     .unwrap();
     refused_as(&native, "408", "upload_timeout");
-    refused_as(&osm, "408", "OSM.0408");
+    refused_as(&osm, "408", "OSM.0001");
     assert_eq!(app.tmp_files(), 0);
 }
 

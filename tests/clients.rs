@@ -87,3 +87,36 @@ async fn the_official_huawei_osm_sdk_works_unchanged() {
     let env = vec![("ATTACHE_AK", ak.to_owned()), ("ATTACHE_SK", sk.to_owned())];
     run_script(&app, python, "huawei_osm.py", env).await;
 }
+
+/// Every SDK method attache serves for cases, messages and accessories, with warnings as
+/// errors, and the offset/limit walk over 260 cases.
+#[actix_web::test]
+async fn the_official_huawei_sdk_finds_osm_in_every_method_it_calls() {
+    let Some(python) = python_with("huaweicloudsdkosm") else {
+        return;
+    };
+    // 260 cases for the paging walk: no hourly ticket quota here (tests/quotas.rs has it).
+    let app = spawn_with(|c| c.quotas.tickets_per_hour = 0).await;
+    // The pair comes from the command line, as a user would get it, while the server runs.
+    let out = Command::new(env!("CARGO_BIN_EXE_attache"))
+        .args([
+            "key",
+            "create",
+            "--aksk",
+            "--user",
+            "osm-user",
+            "--data-dir",
+        ])
+        .arg(app.data_dir())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = String::from_utf8(out.stdout).unwrap();
+    let (ak, sk) = line.trim().split_once(' ').expect("<AK> <SK>");
+    let env = vec![("ATTACHE_AK", ak.to_owned()), ("ATTACHE_SK", sk.to_owned())];
+    run_script(&app, python, "huawei_conformance.py", env).await;
+}

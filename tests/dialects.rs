@@ -200,16 +200,18 @@ async fn the_same_bytes_through_every_dialect_are_one_blob_on_one_ticket() {
         .status(),
         404
     );
-    assert_eq!(
-        app.client
-            .get(app.url(&format!("/v2/servicerequest/cases/{case}")))
-            .header("X-Auth-Token", &app.other)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        404
-    );
+    // (OSM answers an unknown case with HTTP 200 and its business code.)
+    let res = app
+        .client
+        .get(app.url(&format!("/v2/servicerequest/cases/{case}")))
+        .header("X-Auth-Token", &app.other)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error_code"], "OSM.01010015", "{body}");
+    assert!(body.get("incident_detail_info").is_none());
     assert_eq!(
         app.client
             .get(app.url(&format!("/api/support-issues/{}/", id.hex())))
@@ -263,7 +265,7 @@ async fn huawei_errors_are_error_code_and_error_msg_in_the_asked_language() {
 
     let res = osm_upload(&app, &app.agent, Some("not json"), "a.png", png("a")).await;
     assert_eq!(res.status(), 400);
-    assert_eq!(res.json::<Value>().await.unwrap()["error_code"], "OSM.0400");
+    assert_eq!(res.json::<Value>().await.unwrap()["error_code"], "OSM.0001");
     let res = osm_upload(
         &app,
         &app.agent,
@@ -272,11 +274,17 @@ async fn huawei_errors_are_error_code_and_error_msg_in_the_asked_language() {
         b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xff\0\0".to_vec(),
     )
     .await;
-    assert_eq!(res.json::<Value>().await.unwrap()["error_code"], "OSM.0412");
-    for path in [
-        "/v2/servicerequest/accessorys/not-an-id",
-        "/v2/servicerequest/cases/%00",
-        "/v2/servicerequest/accessorys/nope/access-url",
+    assert_eq!(res.json::<Value>().await.unwrap()["error_code"], "OSM.0001");
+    // An unknown case is one of OSM's business errors, answered with HTTP 200; an unknown
+    // accessory, the gateway's 404.
+    for (path, status, code) in [
+        ("/v2/servicerequest/accessorys/not-an-id", 404, "APIGW.0101"),
+        ("/v2/servicerequest/cases/%00", 200, "OSM.01010015"),
+        (
+            "/v2/servicerequest/accessorys/nope/access-url",
+            404,
+            "APIGW.0101",
+        ),
     ] {
         let res = app
             .client
@@ -285,8 +293,8 @@ async fn huawei_errors_are_error_code_and_error_msg_in_the_asked_language() {
             .send()
             .await
             .unwrap();
-        assert_eq!(res.status(), 404, "{path}");
-        assert_eq!(res.json::<Value>().await.unwrap()["error_code"], "OSM.0404");
+        assert_eq!(res.status(), status, "{path}");
+        assert_eq!(res.json::<Value>().await.unwrap()["error_code"], code);
     }
     let bad = app.client.post(app.url("/v2/servicerequest/accessorys/json-format-content")).header("X-Auth-Token", &app.agent)
         .json(&json!({"accessory_name": "x.txt", "accessory_from": "incident", "accessory_data": "%%%"})).send().await.unwrap();
@@ -327,7 +335,7 @@ async fn each_prefix_belongs_to_one_dialect_and_its_unknown_paths_get_that_diale
     let not_found = |res: &Value| -> &'static str {
         if res == &json!({"detail": "Not found."}) {
             "waldur"
-        } else if res["error_code"] == "OSM.0404" {
+        } else if res["error_code"] == "APIGW.0101" {
             "huawei"
         } else if res["code"] == "not_found" {
             "problem"

@@ -166,6 +166,12 @@ pub trait ErrorShape {
     fn challenge(_info: &ErrorInfo) -> Option<&'static str> {
         None
     }
+
+    /// The dialect's own HTTP status for `info` (OSM's business errors are 200s); `None` keeps
+    /// the code's.
+    fn status(_info: &ErrorInfo, _req: &HttpRequest) -> Option<StatusCode> {
+        None
+    }
 }
 
 /// RFC 9457 problem details: the native and HostUp dialects.
@@ -198,7 +204,11 @@ pub async fn render<S: ErrorShape>(
         return Ok(res);
     };
     let (content_type, body) = S::body(&info, res.request());
+    let status = S::status(&info, res.request());
     let mut res = replace_body(res, content_type, body);
+    if let Some(status) = status {
+        *res.response_mut().status_mut() = status;
+    }
     if let Some(challenge) = S::challenge(&info) {
         res.headers_mut().insert(
             header::WWW_AUTHENTICATE,

@@ -11,14 +11,22 @@ use utoipa::{Modify, OpenApi, ToSchema};
 
 use super::{add_errors, header_key, secure};
 
+mod cases;
+use cases::*;
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "attache: Huawei Cloud OSM dialect",
         description = "Huawei Cloud OSM's accessories and cases over attache; errors are `{error_code, error_msg}`, in the language `X-Language` asks for."),
-    paths(upload_form, upload_json, limits, access_urls, access_url, download, delete, create_case, show_case),
+    paths(upload_form, upload_json, limits, access_urls, access_url, download, image, delete,
+        create_case, list_cases, show_case, case_status, case_counts, update_case, create_message,
+        list_messages, case_limits),
     components(schemas(
         UploadForm, JsonUpload, AccessoryId, Limits, Limit, AccessUrl, AccessUrls, AccessoryUrl,
-        NewCase, CaseId, Case, CaseInfo, CaseMessage, CaseAccessory, OsmError,
+        NewCase, CaseId, Case, CaseInfo, CaseSummary, CaseList, CaseMessage, CaseAccessory,
+        OsmError, OsmResult, CaseStatus, StatusCount, StatusCounts, NewMessage, NewMessageBody,
+        Messages, ListedMessage, CaseLimits, CaseLimitsConfig, Label,
+        AccessoryOrError, CaseIdOrError, CaseOrError, StatusOrError, MessagesOrError,
     )),
     modifiers(&Huawei),
 )]
@@ -74,10 +82,11 @@ impl Modify for Huawei {
     }
 }
 
-/// The error body of every failure.
+/// The error body of every failure, and of OSM's business errors, which come with HTTP 200.
 #[derive(Serialize, ToSchema)]
 struct OsmError {
-    /// `APIGW.xxxx` for credential failures, `OSM.xxxx` for the rest.
+    /// `APIGW.xxxx` from the gateway (credentials, throttling, unknown routes), `OSM.0001`-`0004`
+    /// by HTTP status, `OSM.0101xxxx` for business errors.
     error_code: String,
     error_msg: String,
     encoded_authorization_message: Option<String>,
@@ -102,6 +111,21 @@ struct JsonUpload {
 #[derive(Serialize, ToSchema)]
 struct AccessoryId {
     accessory_id: String,
+}
+
+/// A business answer: empty on success, a code and a message otherwise.
+#[derive(Serialize, ToSchema)]
+struct OsmResult {
+    error_code: Option<String>,
+    error_msg: Option<String>,
+}
+
+/// An accessory id, or a business error (a quota) in a 200.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+enum AccessoryOrError {
+    Accessory(AccessoryId),
+    Error(OsmError),
 }
 
 #[derive(Serialize, ToSchema)]
@@ -135,66 +159,17 @@ struct AccessUrls {
     accessory_urls: Vec<AccessoryUrl>,
 }
 
-#[derive(Serialize, ToSchema)]
-struct NewCase {
-    /// Its first line, not all spaces, is the subject.
-    #[schema(pattern = r"^[^\n]*\S")]
-    simple_description: String,
-    #[schema(max_length = 100)]
-    business_type_id: Option<String>,
-    #[schema(nullable = false)]
-    accessory_ids: Option<Vec<String>>,
-}
-
-#[derive(Serialize, ToSchema)]
-struct CaseId {
-    incident_id: String,
-}
-
-#[derive(Serialize, ToSchema)]
-struct CaseAccessory {
-    accessory_id: String,
-    accessory_name: String,
-    accessory_size: i64,
-}
-
-#[derive(Serialize, ToSchema)]
-struct CaseMessage {
-    message_id: String,
-    content: String,
-    replier: String,
-    create_time: String,
-    accessory_list: Vec<CaseAccessory>,
-}
-
-#[derive(Serialize, ToSchema)]
-struct CaseInfo {
-    incident_id: String,
-    simple_description: String,
-    /// 0 open, 1 pending, 2 closed.
-    status: i32,
-    business_type_name: Option<String>,
-    customer_id: String,
-    create_time: String,
-    message_list: Vec<CaseMessage>,
-}
-
-#[derive(Serialize, ToSchema)]
-struct Case {
-    incident_detail_info: CaseInfo,
-}
-
 const ID: &str = "An accessory id (a UUID)";
 
-/// Uploads an accessory, pending until a case names it.
+/// Uploads an accessory, pending until a case or a message names it.
 #[utoipa::path(post, path = "/v2/servicerequest/accessorys", tag = "accessories",
     request_body(content = UploadForm, content_type = "multipart/form-data"),
-    responses((status = 200, body = AccessoryId)))]
+    responses((status = 200, body = AccessoryOrError)))]
 fn upload_form() {}
 
 /// Uploads an accessory sent as base64 JSON.
 #[utoipa::path(post, path = "/v2/servicerequest/accessorys/json-format-content", tag = "accessories",
-    request_body = JsonUpload, responses((status = 200, body = AccessoryId)))]
+    request_body = JsonUpload, responses((status = 200, body = AccessoryOrError)))]
 fn upload_json() {}
 
 #[utoipa::path(get, path = "/v2/servicerequest/accessorys/limits", tag = "accessories",
@@ -223,17 +198,17 @@ fn access_url() {}
     ))]
 fn download() {}
 
+/// The same bytes, for showing an image (OSM's `download_images`).
+#[utoipa::path(get, path = "/v2/servicerequest/accessorys/{id}/image", tag = "accessories",
+    params(("id" = String, Path, description = ID)),
+    responses(
+        (status = 200, description = "The file", content_type = "*/*", body = Vec<u8>),
+        (status = 206, description = "The requested ranges", content_type = "*/*", body = Vec<u8>),
+        (status = 304, description = "Not modified"),
+        (status = 416, description = "No requested range is within the file"),
+    ))]
+fn image() {}
+
 #[utoipa::path(delete, path = "/v2/servicerequest/accessorys/{id}", tag = "accessories",
-    params(("id" = String, Path, description = ID)), responses((status = 204, description = "Deleted")))]
+    params(("id" = String, Path, description = ID)), responses((status = 200, body = OsmResult)))]
 fn delete() {}
-
-/// Opens a case; the accessories it names become its first message's.
-#[utoipa::path(post, path = "/v2/servicerequest/cases", tag = "cases", request_body = NewCase,
-    responses((status = 200, body = CaseId)))]
-fn create_case() {}
-
-#[utoipa::path(get, path = "/v2/servicerequest/cases/{id}", tag = "cases",
-    params(("id" = String, Path, description = "A case id (a UUID)"),
-        ("X-Time-Zone" = Option<String>, Header, description = "Such as `GMT+8` (the default) or `GMT-05:30`")),
-    responses((status = 200, body = Case)))]
-fn show_case() {}

@@ -1,0 +1,319 @@
+//! Cases (attache's tickets) as OSM's v2 API shows them: create, list (offset/limit), detail,
+//! status, counts by status, actions, and the case limits.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use super::messages::message_json;
+use super::{id, osm_time, Data, OsmCaller};
+use crate::auth::huawei_auth;
+use crate::core::{messages, tickets, users, Caller, Core};
+use crate::domain::{Status, Ticket};
+use crate::error::{Error, Result};
+use crate::ids::Id;
+use crate::upload;
+
+/// A case's JSON is small: read (after the credential is checked) up to this many bytes.
+const MAX_CASE_BODY: usize = 1024 * 1024;
+
+/// OSM's case status for attache's: `0` to be processed, `17` pending feedback (waiting on
+/// the customer), `3` completed.
+pub fn osm_status(status: Status) -> i64 {
+    match status {
+        Status::Open => 0,
+        Status::Pending => 17,
+        Status::Closed => 3,
+    }
+}
+
+/// The statuses an OSM status filter asks for (`None`: a status attache never has).
+fn core_status(osm: i64) -> Option<Status> {
+    match osm {
+        0 | 1 => Some(Status::Open),
+        2 | 5 | 17 => Some(Status::Pending),
+        3 | 4 | 12 => Some(Status::Closed),
+        _ => None,
+    }
+}
+
+/// A JSON body of a case route, read after the credential is checked (within the upload
+/// deadline), and the caller once an AK/SK signature is checked against it. An empty body is
+/// `{}`.
+pub(super) async fn signed_json<T: DeserializeOwned>(
+    core: &Core,
+    req: &HttpRequest,
+    mut body: web::Payload,
+) -> Result<(Caller, T)> {
+    let auth = huawei_auth(req).await?;
+    let deadline = core.config.upload_deadline;
+    let read = upload::read_small_body(req, &mut body, MAX_CASE_BODY);
+    let bytes = actix_web::rt::time::timeout(deadline, read)
+        .await
+        .map_err(|_| Error::UploadTimeout {
+            seconds: deadline.as_secs(),
+        })??;
+    let caller = auth.verify(req, Some(&hex::encode(Sha256::digest(&bytes))))?;
+    let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        &bytes
+    };
+    let parsed = serde_json::from_slice(text).map_err(|e| {
+        Error::invalid(
+            "",
+            "invalid_json",
+            format!("The JSON body is not valid: {e}"),
+        )
+    })?;
+    Ok((caller, parsed))
+}
+
+/// Accessory ids as a case or a message names them.
+pub(super) fn accessory_ids(texts: &[String], pointer: &str) -> Result<Vec<Id>> {
+    let parse = |(i, text): (usize, &String)| {
+        Id::parse_uuid(text.trim()).ok_or_else(|| {
+            Error::invalid(
+                &format!("{pointer}/{i}"),
+                "invalid_id",
+                "Not an accessory id.",
+            )
+        })
+    };
+    texts.iter().enumerate().map(parse).collect()
+}
+
+#[derive(Deserialize)]
+struct NewCase {
+    simple_description: String,
+    business_type_id: Option<String>,
+    #[serde(default)]
+    accessory_ids: Vec<String>,
+}
+
+pub async fn create_case(core: Data, req: HttpRequest, body: web::Payload) -> Result<HttpResponse> {
+    let (caller, case): (Caller, NewCase) = signed_json(&core, &req, body).await?;
+    let ids = accessory_ids(&case.accessory_ids, "/accessory_ids")?;
+    let subject: String = case
+        .simple_description
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take(200)
+        .collect();
+    let new = tickets::NewTicket {
+        subject,
+        message: Some(case.simple_description),
+        category: case.business_type_id,
+        attachment_ids: ids,
+        ..Default::default()
+    };
+    let ticket = tickets::create(&core, &caller, new).await?;
+    Ok(HttpResponse::Ok().json(json!({ "incident_id": ticket.id.to_string() })))
+}
+
+/// The fields a case has in a list and in its detail. `simple_description` is the whole
+/// description (the opening message), as the case was created with it.
+fn case_fields(ticket: &Ticket, description: Option<&String>, requester: &str) -> Value {
+    let closed = ticket.status == Status::Closed;
+    json!({
+        "incident_id": ticket.id.to_string(),
+        "simple_description": description.unwrap_or(&ticket.subject),
+        "status": osm_status(ticket.status),
+        "business_type_name": ticket.category.clone().unwrap_or_default(),
+        "incident_type_name": "",
+        "product_category_name": "",
+        "customer_id": ticket.requester_id.hex(),
+        "xcustomer_id": ticket.requester_id.hex(),
+        "xcustomer_name": requester,
+        "dc_name": "",
+        "create_time": osm_time(ticket.created_at),
+        "confirmed_time": closed.then(|| osm_time(ticket.updated_at)),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ListParams {
+    offset: Option<u32>,
+    limit: Option<u32>,
+    status: Option<i64>,
+    incident_id: Option<String>,
+    app_key: Option<String>,
+}
+
+/// OSM's page size when none is asked for (its v1 default), and its largest.
+const DEFAULT_LIMIT: u32 = 10;
+const MAX_LIMIT: u32 = 100;
+
+pub(super) fn page_bounds(offset: Option<u32>, limit: Option<u32>) -> Result<(u32, u32)> {
+    let offset = offset.unwrap_or(0);
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    if offset > 65_535 || limit > MAX_LIMIT {
+        return Err(Error::invalid(
+            "/limit",
+            "out_of_range",
+            "`offset` is 0 to 65535 and `limit` 0 to 100.",
+        ));
+    }
+    Ok((offset, limit))
+}
+
+/// `GET /cases`: newest first, by `offset` and `limit`, with `total_count`; `search_key`
+/// (repeated, as the SDK sends it) and `app_key` search the subject.
+pub async fn list_cases(
+    core: Data,
+    caller: OsmCaller,
+    req: HttpRequest,
+    params: web::Query<ListParams>,
+) -> Result<HttpResponse> {
+    let (offset, limit) = page_bounds(params.offset, params.limit)?;
+    let search = form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, v)| k == "search_key" && !v.trim().is_empty())
+        .map(|(_, v)| v.into_owned())
+        .or(params.app_key.clone());
+    let mut query = tickets::ListQuery {
+        offset: Some(offset),
+        limit: Some(limit.max(1)),
+        q: search,
+        ..Default::default()
+    };
+    if let Some(status) = params.status {
+        query.status = core_status(status);
+        query.matches.nothing = query.status.is_none();
+    }
+    if let Some(text) = &params.incident_id {
+        query.matches.nothing |= Id::parse_uuid(text.trim()).is_none();
+    }
+    let (mut found, total) = tickets::page(&core, &caller.0, query).await?;
+    if let Some(text) = &params.incident_id {
+        found.retain(|t| Id::parse_uuid(text.trim()) == Some(t.id));
+    }
+    if limit == 0 {
+        found.clear();
+    }
+    let total = if params.incident_id.is_some() {
+        found.len() as u64
+    } else {
+        total
+    };
+    let ids: Vec<Id> = found.iter().map(|t| t.id).collect();
+    let descriptions = messages::openings(&core, &caller.0, ids).await?;
+    let people = users::names(&core, found.iter().map(|t| t.requester_id).collect()).await?;
+    let list: Vec<Value> = found
+        .iter()
+        .map(|t| {
+            let name = people.get(&t.requester_id).map_or("", String::as_str);
+            let mut case = case_fields(t, descriptions.get(&t.id), name);
+            case["label_list"] = json!([]);
+            case
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({ "total_count": total, "incident_info_list": list })))
+}
+
+pub async fn show_case(
+    core: Data,
+    caller: OsmCaller,
+    path: web::Path<String>,
+) -> Result<HttpResponse> {
+    let ticket = tickets::get(&core, &caller.0, id(&path, "case")?).await?;
+    let thread = messages::list(&core, &caller.0, ticket.id).await?;
+    let mut ids: Vec<Id> = thread.iter().map(|m| m.author_id).collect();
+    ids.push(ticket.requester_id);
+    let people = users::by_id(&core, ids).await?;
+    let description = thread.iter().find(|m| m.opening).map(|m| &m.body);
+    let requester = people
+        .get(&ticket.requester_id)
+        .map_or("", |u| u.name.as_str());
+    let mut detail = case_fields(&ticket, description, requester);
+    detail["message_list"] = thread
+        .iter()
+        .map(|m| message_json(m, &people, true))
+        .collect::<Vec<_>>()
+        .into();
+    detail["incident_satisfaction"] = json!([]);
+    detail["business_ownership"] = json!(0);
+    Ok(HttpResponse::Ok().json(json!({ "incident_detail_info": detail })))
+}
+
+pub async fn case_status(
+    core: Data,
+    caller: OsmCaller,
+    path: web::Path<String>,
+) -> Result<HttpResponse> {
+    let ticket = tickets::get(&core, &caller.0, id(&path, "case")?).await?;
+    Ok(HttpResponse::Ok().json(json!({ "status": osm_status(ticket.status) })))
+}
+
+#[derive(Deserialize)]
+pub struct CountParams {
+    status: Option<i64>,
+}
+
+/// `GET /cases/count`: how many cases the caller sees in each status attache has.
+pub async fn case_counts(
+    core: Data,
+    caller: OsmCaller,
+    params: web::Query<CountParams>,
+) -> Result<HttpResponse> {
+    let mut counts = Vec::new();
+    for status in [Status::Open, Status::Pending, Status::Closed] {
+        if params
+            .status
+            .is_some_and(|s| core_status(s) != Some(status))
+        {
+            continue;
+        }
+        let count = tickets::count(&core, &caller.0, Some(status)).await?;
+        counts.push(json!({ "status": osm_status(status), "count": count }));
+    }
+    Ok(HttpResponse::Ok().json(json!({ "incident_status_counts": counts })))
+}
+
+#[derive(Deserialize)]
+pub struct ActionParams {
+    action_id: Option<String>,
+}
+
+/// A business answer: OSM's HTTP 200 with its code and message.
+fn business(code: &str, message: &str) -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "error_code": code, "error_msg": message }))
+}
+
+/// `POST /cases/{id}/action?action_id=`: `cancel` and `close` close the case, `press` (urge
+/// it) changes nothing; `delete` is not done through OSM here (an `OSM.01010014` answer).
+pub async fn update_case(
+    core: Data,
+    req: HttpRequest,
+    path: web::Path<String>,
+    params: web::Query<ActionParams>,
+    body: web::Payload,
+) -> Result<HttpResponse> {
+    let (caller, _operation): (Caller, Value) = signed_json(&core, &req, body).await?;
+    let ticket = tickets::get(&core, &caller, id(&path, "case")?).await?;
+    match params.action_id.as_deref() {
+        Some("cancel" | "close") => {
+            let change = tickets::Change {
+                status: Some(Status::Closed),
+                ..Default::default()
+            };
+            tickets::update(&core, &caller, ticket.id, change).await?;
+        }
+        Some("press") => {}
+        Some("delete") => return Ok(business("OSM.01010014", "Operation failed.")),
+        _ => {
+            let message = "The operation must be canceled or closed or pressed or deleted.";
+            return Ok(business("OSM.01010013", message));
+        }
+    }
+    Ok(HttpResponse::Ok().json(json!({})))
+}
+
+/// `GET /config/limits`: attache sends no carbon-copy mail, so a case takes none.
+pub async fn case_limits(caller: OsmCaller) -> Result<HttpResponse> {
+    drop(caller);
+    Ok(HttpResponse::Ok().json(json!({ "config": { "create_case_ccemail_max_count": 0 } })))
+}
