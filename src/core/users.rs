@@ -1,7 +1,6 @@
 //! Users and API keys. Keys are `atk_` + 32 Crockford base32 characters (160 random bits);
 //! only their SHA-256 is stored.
 
-use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::core::access::Caller;
@@ -29,7 +28,7 @@ pub(crate) fn hash(secret: &str) -> [u8; 32] {
 
 pub(crate) fn generate_secret() -> String {
     let mut bytes = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut bytes);
+    crate::random::fill(&mut bytes);
     let body: String = bytes
         .iter()
         .map(|b| crate::ids::CROCKFORD[(b & 31) as usize] as char)
