@@ -15,7 +15,7 @@ use crate::ids::Id;
 use crate::maintenance;
 use crate::store::signing_keys::{self, load_or_create_secret};
 use crate::store::Db;
-use crate::{demo, startup};
+use crate::{demo, startup, testing};
 
 pub fn run(data_dir: &Path, command: Command) -> anyhow::Result<()> {
     match command {
@@ -209,6 +209,9 @@ fn serve(data_dir: &Path, args: ServeArgs) -> anyhow::Result<()> {
         let stale = core.blobs.remove_stale_temporaries()?;
         if stale > 0 {
             tracing::info!(stale, "removed temporary files left by an earlier run");
+        }
+        if let Some(dir) = &core.config.fixtures {
+            testing::fixtures::seed(&core, dir).await?.keys.iter().for_each(print_key);
         }
         let mut examples = None;
         if args.demo {

@@ -19,5 +19,6 @@ pub mod ratelimit;
 pub mod signing;
 pub mod startup;
 pub mod store;
+pub mod testing;
 pub mod ui;
 pub mod upload;

@@ -1,0 +1,3 @@
+//! attache as a test double (issue 14): what only a test run uses.
+
+pub mod fixtures;
