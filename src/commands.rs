@@ -204,6 +204,10 @@ fn serve(data_dir: &Path, args: ServeArgs) -> anyhow::Result<()> {
     };
     let data_dir = ephemeral.as_ref().map_or(data_dir, |dir| dir.path());
     let config = args.config(data_dir.to_path_buf())?;
+    if let Some(seed) = config.deterministic {
+        // Before the data directory is opened: its signing keys and first keys are made there.
+        testing::deterministic::install(seed)?;
+    }
     actix_web::rt::System::new().block_on(async move {
         let (listener, core) = startup::prepare(config, &args.listen)?;
         let stale = core.blobs.remove_stale_temporaries()?;

@@ -17,6 +17,7 @@ use crate::api::{self, files, hostup, huawei, meta, native, openapi, problem, wa
 use crate::config::{Config, Tls};
 use crate::core::{pending, Core};
 use crate::error::Error;
+use crate::testing::deterministic::server_date;
 use crate::{ratelimit, ui};
 
 /// Binds the listener and opens the data directory; the public URL defaults to the address
@@ -226,6 +227,7 @@ pub fn run(listener: TcpListener, core: Arc<Core>) -> std::io::Result<Server> {
         sign_in: ratelimit::sign_in_config(),
         on: core.config.rate_limit_per_minute > 0,
     };
+    let deterministic = core.config.deterministic.is_some();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
@@ -236,6 +238,7 @@ pub fn run(listener: TcpListener, core: Arc<Core>) -> std::io::Result<Server> {
             }))
             .wrap(from_fn(problem::render::<problem::Problem>))
             .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
+            .wrap(Condition::new(deterministic, from_fn(server_date)))
             .wrap(from_fn(api::request_log))
     })
     // Small answers must not wait on Nagle's algorithm.
