@@ -15,7 +15,7 @@ use crate::ids::Id;
 use crate::maintenance;
 use crate::store::signing_keys::{self, load_or_create_secret};
 use crate::store::Db;
-use crate::{demo, startup};
+use crate::{demo, startup, testing};
 
 pub fn run(data_dir: &Path, command: Command) -> anyhow::Result<()> {
     match command {
@@ -204,11 +204,18 @@ fn serve(data_dir: &Path, args: ServeArgs) -> anyhow::Result<()> {
     };
     let data_dir = ephemeral.as_ref().map_or(data_dir, |dir| dir.path());
     let config = args.config(data_dir.to_path_buf())?;
+    if let Some(seed) = config.deterministic {
+        // Before the data directory is opened: its signing keys and first keys are made there.
+        testing::deterministic::install(seed)?;
+    }
     actix_web::rt::System::new().block_on(async move {
         let (listener, core) = startup::prepare(config, &args.listen)?;
         let stale = core.blobs.remove_stale_temporaries()?;
         if stale > 0 {
             tracing::info!(stale, "removed temporary files left by an earlier run");
+        }
+        if let Some(dir) = &core.config.fixtures {
+            testing::fixtures::seed(&core, dir).await?.keys.iter().for_each(print_key);
         }
         let mut examples = None;
         if args.demo {

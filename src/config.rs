@@ -120,6 +120,9 @@ impl Config {
         if self.pending_ttl.is_zero() {
             bail!("--pending-ttl must be at least 1 second");
         }
+        if self.deterministic.is_some() && !self.test_mode {
+            bail!("--deterministic needs --test-mode");
+        }
         if let Some(url) = &self.public_url {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 bail!("--public-url must start with http:// or https://");

@@ -8,6 +8,8 @@ use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, 
 use serde::{Serialize, Serializer};
 use uuid::Uuid;
 
+use crate::random::{self, Use};
+
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Id(Uuid);
 
@@ -15,9 +17,23 @@ pub struct Id(Uuid);
 pub(crate) const CROCKFORD: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
 
 impl Id {
-    /// A new time-ordered id (UUIDv7), so that ordering by id is ordering by creation.
+    /// A new time-ordered id (UUIDv7), so that ordering by id is ordering by creation. Under
+    /// `--deterministic`, from the server's clock and the seeded generator (`random`).
     pub fn new() -> Self {
-        Id(Uuid::now_v7())
+        Self::drawn(Use::Record)
+    }
+
+    /// A new id for what only one response names (a request id, a multipart boundary): the
+    /// same as `new`, but drawn apart from records' ids under `--deterministic`.
+    pub fn transient() -> Self {
+        Self::drawn(Use::Transient)
+    }
+
+    fn drawn(which: Use) -> Self {
+        match random::seeded_v7(which, || crate::domain::now().unix_ms()) {
+            Some(bits) => Id(Uuid::from_u128(bits)),
+            None => Id(Uuid::now_v7()),
+        }
     }
 
     pub fn from_bytes(bytes: [u8; 16]) -> Self {
@@ -127,7 +143,7 @@ impl FromSql for Id {
 
 /// A request id, `req_` + base32, on every response and every log line.
 pub fn request_id() -> String {
-    Id::new().prefixed("req")
+    Id::transient().prefixed("req")
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ pub mod error_code;
 pub mod ids;
 pub mod maintenance;
 pub mod metrics;
+pub mod random;
 pub mod ratelimit;
 pub mod signing;
 pub mod startup;

@@ -20,6 +20,7 @@ use crate::api::{self, files, hostup, huawei, meta, native, openapi, problem, wa
 use crate::config::{Config, Tls};
 use crate::core::{pending, Core};
 use crate::error::Error;
+use crate::testing::deterministic::server_date;
 use crate::testing::{control, faults, journal, snapshots, TestMode};
 use crate::{ratelimit, ui};
 
@@ -314,6 +315,8 @@ pub fn run(listener: TcpListener, core: Arc<Core>) -> std::io::Result<Server> {
     if test_mode {
         snapshots::take_initial(&core).map_err(std::io::Error::other)?;
     }
+    // The `Date` header from the server's clock, which test mode can move.
+    let server_clock = test_mode;
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
@@ -327,6 +330,7 @@ pub fn run(listener: TcpListener, core: Arc<Core>) -> std::io::Result<Server> {
             .wrap(from_fn(problem::render::<problem::Problem>))
             .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
             .wrap(Condition::new(test_mode, from_fn(journal::record)))
+            .wrap(Condition::new(server_clock, from_fn(server_date)))
             .wrap(from_fn(api::request_log))
     })
     // Small answers must not wait on Nagle's algorithm.

@@ -288,6 +288,7 @@ pub async fn create_ticket(
         department: body.department_slug,
         attachment_ids: upload_ids(&body.attachment_ids)?,
         category: None,
+        id: None,
     };
     let ticket = tickets::create(&core, &caller, new).await?;
     Ok(HttpResponse::Created().json(detail(&core, &caller, ticket.id).await?))

@@ -2,7 +2,6 @@
 //! is stored as a hash like any API key; the SK is never stored: it is derived from the
 //! server's secret and the AK whenever a signature is checked.
 
-use rand::RngCore;
 use sha2::Sha256;
 
 use crate::core::access::Caller;
@@ -68,7 +67,7 @@ pub fn create_access_key(
     label: &str,
 ) -> Result<NewAccessKey> {
     let mut raw = [0u8; 20];
-    rand::thread_rng().fill_bytes(&mut raw);
+    crate::random::fill(&mut raw);
     let access_key: String = raw
         .iter()
         .map(|b| AK_ALPHABET[(b & 31) as usize] as char)

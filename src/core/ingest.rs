@@ -32,6 +32,8 @@ use crate::upload::{Stager, UploadForm};
 pub struct Received {
     pub file: Option<(StagedUpload, Option<String>)>,
     pub ticket: Option<Id>,
+    /// The id the attachment is to have (fixtures give theirs; requests never do).
+    pub id: Option<Id>,
 }
 
 impl From<UploadForm> for Received {
@@ -46,6 +48,7 @@ impl Received {
         Received {
             file: form.file,
             ticket,
+            id: None,
         }
     }
 
@@ -54,6 +57,7 @@ impl Received {
         Received {
             file: Some((staged, Some(client_name.to_owned()))),
             ticket: None,
+            id: None,
         }
     }
 }
@@ -89,7 +93,12 @@ where
         (None, None) => return Err(Error::NotFound("ticket")),
     };
     let (staged, name) = received.file.ok_or(Error::MissingFile)?;
-    let attachment = commit(core, caller, Some(ticket.id), None, staged, name.as_deref()).await?;
+    let to = Target {
+        id: received.id,
+        ticket_id: Some(ticket.id),
+        pending_until: None,
+    };
+    let attachment = commit(core, caller, to, staged, name.as_deref()).await?;
     Ok((attachment, ticket))
 }
 
@@ -110,16 +119,20 @@ where
         may_attach(core, caller, id).await?;
     }
     let (staged, name) = received.file.ok_or(Error::MissingFile)?;
-    let until = now().plus(core.config.pending_ttl);
-    commit(
-        core,
-        caller,
-        received.ticket,
-        Some(until),
-        staged,
-        name.as_deref(),
-    )
-    .await
+    let to = Target {
+        id: received.id,
+        ticket_id: received.ticket,
+        pending_until: Some(now().plus(core.config.pending_ttl)),
+    };
+    commit(core, caller, to, staged, name.as_deref()).await
+}
+
+/// Where a commit puts an upload: its id (a new one unless given), its ticket, if any, and
+/// until when it waits for a message, if it does.
+struct Target {
+    id: Option<Id>,
+    ticket_id: Option<Id>,
+    pending_until: Option<Timestamp>,
 }
 
 /// The whole body must arrive within `--upload-deadline`, however slowly it trickles: the
@@ -168,13 +181,17 @@ async fn may_attach(core: &Core, caller: &Caller, ticket_id: Id) -> Result<Ticke
 async fn commit(
     core: &Core,
     caller: &Caller,
-    ticket_id: Option<Id>,
-    pending_until: Option<Timestamp>,
+    to: Target,
     staged: StagedUpload,
     client_name: Option<&str>,
 ) -> Result<Attachment> {
+    let Target {
+        id,
+        ticket_id,
+        pending_until,
+    } = to;
     let attachment = Attachment {
-        id: Id::new(),
+        id: id.unwrap_or_default(),
         ticket_id,
         message_id: None,
         sha256: staged.sha256,

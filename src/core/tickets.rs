@@ -129,6 +129,8 @@ pub fn check_body(pointer: &str, body: &str) -> Result<()> {
 /// What opening a ticket takes; the message and the uploads it names become its first message.
 #[derive(Default, Debug, Clone)]
 pub struct NewTicket {
+    /// The id the ticket is to have (fixtures give theirs); `None`: a new one.
+    pub id: Option<Id>,
     pub subject: String,
     pub message: Option<String>,
     pub priority: Option<String>,
@@ -158,7 +160,7 @@ pub async fn create(core: &Core, caller: &Caller, new: NewTicket) -> Result<Tick
     }
     let at = now();
     let mut ticket = Ticket {
-        id: Id::new(),
+        id: new.id.unwrap_or_default(),
         number: 0,
         subject,
         status: Status::Open,

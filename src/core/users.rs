@@ -1,7 +1,6 @@
 //! Users and API keys. Keys are `atk_` + 32 Crockford base32 characters (160 random bits);
 //! only their SHA-256 is stored.
 
-use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::core::access::Caller;
@@ -29,7 +28,7 @@ pub(crate) fn hash(secret: &str) -> [u8; 32] {
 
 pub(crate) fn generate_secret() -> String {
     let mut bytes = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut bytes);
+    crate::random::fill(&mut bytes);
     let body: String = bytes
         .iter()
         .map(|b| crate::ids::CROCKFORD[(b & 31) as usize] as char)
@@ -82,7 +81,35 @@ pub fn create_key(
     scopes: Option<Scopes>,
     label: &str,
 ) -> Result<NewKey> {
-    let secret = generate_secret();
+    add_key(db, user_name, role, scopes, label, generate_secret())
+}
+
+/// Whether a key someone chose (a fixture's) reads as a key: `atk_` and 16 to 196 letters,
+/// digits, `-` or `_`, which every header carries as they are.
+pub fn check_key(secret: &str) -> Result<()> {
+    let body = secret.strip_prefix(KEY_PREFIX).unwrap_or_default();
+    let allowed = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    if !(16..=196).contains(&body.len()) || !body.chars().all(allowed) {
+        return Err(Error::invalid(
+            "/key",
+            "invalid_key",
+            "A key is `atk_` and 16 to 196 letters, digits, `-` or `_`.",
+        ));
+    }
+    Ok(())
+}
+
+/// Records a key whose secret is given, as `create_key` records a new one: fixtures give
+/// theirs so that tests can hard-code them (see `check_key`).
+pub fn add_key(
+    db: &Db,
+    user_name: &str,
+    role: Role,
+    scopes: Option<Scopes>,
+    label: &str,
+    secret: String,
+) -> Result<NewKey> {
+    check_key(&secret)?;
     let (user, scopes) = new_credential(
         db,
         user_name,

@@ -8,4 +8,4 @@ pub mod time;
 
 pub use content::{Sha256, StagedUpload};
 pub use model::*;
-pub use time::{format_time, now, Timestamp};
+pub use time::{format_time, freeze_clock, now, Timestamp};

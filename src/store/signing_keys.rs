@@ -8,8 +8,6 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use rand::RngCore;
-
 use crate::signing::{Keyring, SigningKey};
 
 pub fn load_or_create(path: &Path) -> io::Result<Keyring> {
@@ -29,9 +27,9 @@ pub fn load_or_create(path: &Path) -> io::Result<Keyring> {
 
 fn generate() -> SigningKey {
     let mut secret = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut secret);
+    crate::random::fill(&mut secret);
     let mut kid = [0u8; 4];
-    rand::thread_rng().fill_bytes(&mut kid);
+    crate::random::fill(&mut kid);
     SigningKey {
         kid: hex::encode(kid),
         secret,
@@ -57,7 +55,7 @@ fn parse(text: &str) -> Option<Keyring> {
 pub fn load_or_create_secret(path: &Path) -> io::Result<[u8; 32]> {
     if !path.exists() {
         let mut secret = [0u8; 32];
-        rand::thread_rng().fill_bytes(&mut secret);
+        crate::random::fill(&mut secret);
         let mut file = OpenOptions::new()
             .write(true)
             .create_new(true)

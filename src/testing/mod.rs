@@ -2,10 +2,14 @@
 //! needs and no vendor's API gives them. A clean state per test (`POST /_attache/reset`, named
 //! snapshots), a journal of what their code sent, the vendor's failure modes on demand (fault
 //! rules, `Prefer: code=503`), and a clock they can move. Without `--test-mode` none of it
-//! exists: `/_attache/` is not routed and `Prefer` headers change nothing.
+//! exists: `/_attache/` is not routed and `Prefer` headers change nothing. `--fixtures` seeds
+//! the start state (`fixtures`), `--deterministic` makes ids, secrets and the clock follow a
+//! seed (`deterministic`).
 
 pub mod control;
+pub mod deterministic;
 pub mod faults;
+pub mod fixtures;
 pub mod journal;
 pub mod snapshots;
 

@@ -27,8 +27,13 @@ impl Drop for Running {
 
 /// Starts `attache serve` on a free port and waits for it to say where it serves.
 pub fn serve(data_dir: &Path, extra: &[&str]) -> Running {
+    serve_on("127.0.0.1:0", data_dir, extra)
+}
+
+/// The same on the address `listen` (the URL it announces is its public one).
+pub fn serve_on(listen: &str, data_dir: &Path, extra: &[&str]) -> Running {
     let mut child = Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .args(["serve", "--listen", listen, "--data-dir"])
         .arg(data_dir)
         .args(extra)
         .stdout(Stdio::piped())

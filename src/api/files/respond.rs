@@ -138,7 +138,7 @@ fn serve(
         .insert_header((header::ACCEPT_RANGES, "bytes"));
     let (media_type, pieces) = match ranges {
         Ranges::Several(ranges) => {
-            let boundary = Id::new().hex();
+            let boundary = Id::transient().hex();
             (
                 format!("multipart/byteranges; boundary={boundary}"),
                 byteranges(attachment, &ranges, &boundary),

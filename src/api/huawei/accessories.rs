@@ -42,7 +42,11 @@ pub async fn upload_form(
         let file = form
             .file
             .map(|(staged, part_name)| (staged, form_data.file_name.or(part_name)));
-        Ok(Received { file, ticket: None })
+        Ok(Received {
+            file,
+            ticket: None,
+            id: None,
+        })
     })
     .await?;
     Ok(HttpResponse::Ok().json(json!({ "accessory_id": stored.id.to_string() })))
