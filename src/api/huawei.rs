@@ -314,10 +314,12 @@ fn local_time(t: Timestamp, zone: time::UtcOffset) -> String {
 }
 
 fn case_json(ticket: &Ticket, thread: Vec<Message>, zone: time::UtcOffset) -> serde_json::Value {
+    // The core statuses as OSM numbers (src/domain/status.rs): 0 to be processed, 1 in
+    // processing, 2 result to be confirmed.
     let status = match ticket.status {
-        Status::Open => 0,
-        Status::Pending => 1,
-        Status::Closed => 2,
+        Status::New | Status::Open => 0,
+        Status::InProgress | Status::CustomerReply | Status::Pending | Status::OnHold => 1,
+        Status::Resolved | Status::Closed => 2,
     };
     let messages: Vec<_> = thread
         .into_iter()

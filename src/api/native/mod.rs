@@ -161,6 +161,7 @@ pub async fn update_ticket(
             .as_deref()
             .map(|s| parse_status(s, "/status"))
             .transpose()?,
+        ..Default::default()
     };
     let ticket = tickets::update(&core, &caller, native_id(&id, "ticket")?, change).await?;
     Ok(HttpResponse::Ok().json(TicketView::from(ticket)))
