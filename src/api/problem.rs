@@ -27,6 +27,10 @@ pub struct ErrorInfo {
     pub errors: Vec<FieldError>,
     /// What was not found, for a `not_found` of ours (`"ticket"`, `"page"`, …).
     pub missing: Option<&'static str>,
+    /// The scope the key lacks, for an `insufficient_scope` of ours.
+    pub scope: Option<&'static str>,
+    /// The seconds to wait, for a rate limit (ours or the limiter's).
+    pub retry_after: Option<u64>,
 }
 
 /// The error a response carries, if it should get a body: one of ours, another error, or a
@@ -57,6 +61,14 @@ pub fn error_info(res: &ServiceResponse<impl MessageBody>) -> Option<ErrorInfo> 
                 Error::NotFound(what) => Some(what),
                 _ => None,
             },
+            scope: match ours {
+                Error::InsufficientScope(scope) => Some(scope),
+                _ => None,
+            },
+            retry_after: match ours {
+                Error::RateLimited { retry_after } => Some(*retry_after),
+                _ => None,
+            },
         });
     }
     // Bare statuses that still deserve a body: the router's 404 and 405, and the rate
@@ -85,6 +97,8 @@ pub fn error_info(res: &ServiceResponse<impl MessageBody>) -> Option<ErrorInfo> 
             detail: limited.public_detail(),
             errors: Vec::new(),
             missing: None,
+            scope: None,
+            retry_after: Some(retry_after),
         });
     }
     if !(status.is_client_error() || status.is_server_error()) {
@@ -108,6 +122,8 @@ pub fn error_info(res: &ServiceResponse<impl MessageBody>) -> Option<ErrorInfo> 
         detail: status.canonical_reason().unwrap_or("Error").to_owned(),
         errors: Vec::new(),
         missing: None,
+        scope: None,
+        retry_after: None,
     })
 }
 

@@ -12,7 +12,7 @@ use crate::store::sql::tickets::{self as sql, TicketFilter};
 
 pub use crate::store::sql::tickets::{CategoryMatch, TextMatch, TicketMatch, TicketSort};
 
-pub const MAX_PAGE: u32 = 300;
+pub const MAX_PAGE: u32 = 500;
 pub const DEFAULT_PAGE: u32 = 25;
 const MAX_SUBJECT: usize = 500;
 pub const MAX_BODY: usize = 64 * 1024;

@@ -161,17 +161,23 @@ pub fn revoke_key(db: &Db, key: &str) -> Result<usize> {
 
 /// The names of the given users (for showing who uploaded or wrote what).
 pub async fn names(core: &Core, ids: Vec<Id>) -> Result<std::collections::HashMap<Id, String>> {
+    let users = by_id(core, ids).await?;
+    Ok(users.into_iter().map(|(id, u)| (id, u.name)).collect())
+}
+
+/// The given users that exist (for showing who uploaded or wrote what, and in which role).
+pub async fn by_id(core: &Core, ids: Vec<Id>) -> Result<std::collections::HashMap<Id, User>> {
     core.db
         .run(move |conn| {
-            let mut names = std::collections::HashMap::new();
+            let mut users = std::collections::HashMap::new();
             for id in ids {
                 if let (std::collections::hash_map::Entry::Vacant(slot), Some(user)) =
-                    (names.entry(id), sql::user_by_id(conn, id)?)
+                    (users.entry(id), sql::user_by_id(conn, id)?)
                 {
-                    slot.insert(user.name);
+                    slot.insert(user);
                 }
             }
-            Ok(names)
+            Ok(users)
         })
         .await
 }
