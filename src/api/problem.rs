@@ -33,6 +33,29 @@ pub struct ErrorInfo {
     pub retry_after: Option<u64>,
 }
 
+/// What one of our errors says, answered with `status`.
+fn info_of(status: StatusCode, ours: &Error) -> ErrorInfo {
+    ErrorInfo {
+        status,
+        code: ours.code(),
+        title: ours.title(),
+        detail: ours.public_detail(),
+        errors: ours.field_errors(),
+        missing: match ours {
+            Error::NotFound(what) => Some(what),
+            _ => None,
+        },
+        scope: match ours {
+            Error::InsufficientScope(scope) => Some(scope),
+            _ => None,
+        },
+        retry_after: match ours {
+            Error::RateLimited { retry_after } => Some(*retry_after),
+            _ => None,
+        },
+    }
+}
+
 /// The error a response carries, if it should get a body: one of ours, another error, or a
 /// bare 404/405 from the router.
 pub fn error_info(res: &ServiceResponse<impl MessageBody>) -> Option<ErrorInfo> {
@@ -51,25 +74,7 @@ pub fn error_info(res: &ServiceResponse<impl MessageBody>) -> Option<ErrorInfo> 
                 "internal error"
             );
         }
-        return Some(ErrorInfo {
-            status,
-            code: ours.code(),
-            title: ours.title(),
-            detail: ours.public_detail(),
-            errors: ours.field_errors(),
-            missing: match ours {
-                Error::NotFound(what) => Some(what),
-                _ => None,
-            },
-            scope: match ours {
-                Error::InsufficientScope(scope) => Some(scope),
-                _ => None,
-            },
-            retry_after: match ours {
-                Error::RateLimited { retry_after } => Some(*retry_after),
-                _ => None,
-            },
-        });
+        return Some(info_of(status, ours));
     }
     // Bare statuses that still deserve a body: the router's 404 and 405, and the rate
     // limiter's 429 (actix-governor rebuilds its response, which drops the attached error).

@@ -217,10 +217,9 @@ fn migrate_with(
     Ok(Migrated { from, to, copy })
 }
 
-/// Runs `job` with foreign keys off, as SQLite's table rebuilds need (dropping a table with
-/// them on would delete the rows that reference it), then checks every reference still
-/// holds and turns them back on. The pragma is a no-op inside a transaction, so it is set
-/// around the migrations' one transaction, not in it.
+/// Runs `job` with foreign keys off, as table rebuilds need (a drop with them on deletes the
+/// rows that refer to the table), then checks every reference holds. The pragma is a no-op in
+/// a transaction, so it is set around the migrations' one transaction.
 fn without_foreign_keys(
     conn: &mut Connection,
     job: impl FnOnce(&mut Connection) -> Result<()>,
@@ -231,12 +230,9 @@ fn without_foreign_keys(
         let broken: Option<String> = conn
             .query_row("PRAGMA foreign_key_check", [], |row| row.get(0))
             .optional()?;
-        match broken {
-            Some(table) => {
-                bail!("after the migrations, a row of {table} refers to a row that is gone")
-            }
-            None => Ok(()),
-        }
+        let gone =
+            |table| anyhow::anyhow!("after the migrations, a row of {table} refers to nothing");
+        broken.map_or(Ok(()), |table| Err(gone(table)))
     });
     if was_on {
         conn.execute_batch("PRAGMA foreign_keys = ON")?;
