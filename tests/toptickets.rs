@@ -690,3 +690,82 @@ async fn attachment_lists_are_bare_arrays_paged_by_offset() {
     )
     .await;
 }
+
+/// The table of src/domain/status.rs and docs/dialects.md: each core status, as TopTickets,
+/// HostUp, Waldur (with its `resolved`) and Huawei OSM show it.
+#[actix_web::test]
+async fn each_core_status_reads_in_every_dialect_as_the_table_says() {
+    use attache::core::tickets::{self, Change};
+    use attache::domain::Status;
+    let app = spawn_app().await;
+    let ticket = create(&app, &app.customer, json!({"subject": "Everywhere"})).await;
+    let id = attache::ids::Id::parse_uuid(ticket["id"].as_str().unwrap()).unwrap();
+    let agent = users::authenticate(&app.core, &app.agent).await.unwrap();
+    let table = [
+        (Status::New, "new", "open", "new", 0),
+        (Status::Open, "open", "open", "open", 0),
+        (Status::InProgress, "open", "in_progress", "in_progress", 1),
+        (
+            Status::CustomerReply,
+            "open",
+            "customer_reply",
+            "customer_reply",
+            1,
+        ),
+        (Status::Pending, "pending", "pending", "pending", 1),
+        (Status::OnHold, "pending", "on_hold", "on_hold", 1),
+        (Status::Resolved, "resolved", "closed", "resolved", 2),
+        (Status::Closed, "closed", "closed", "closed", 2),
+    ];
+    for (core, toptickets, hostup, waldur, osm) in table {
+        let change = Change {
+            status: Some(core),
+            ..Default::default()
+        };
+        tickets::update(&app.core, &agent, id, change)
+            .await
+            .unwrap();
+        let native = json_of(
+            app.get(&app.customer, &format!("/v1/tickets/{id}")).await,
+            200,
+        )
+        .await;
+        assert_eq!(native["status"], toptickets, "{core:?}");
+        let filtered = list(&app, &app.customer, &format!("?status={toptickets}")).await;
+        assert_eq!(
+            ids(&filtered),
+            [id.to_string()],
+            "{core:?}: the filter finds it"
+        );
+        let path = format!("/api/v2/support/tickets/{}", id.prefixed("tkt"));
+        let detail = json_of(app.get(&app.customer, &path).await, 200).await;
+        assert_eq!(detail["status"], hostup, "{core:?}");
+        let issue: Value = app
+            .client
+            .get(app.url(&format!("/api/support-issues/{}/", id.hex())))
+            .header("Authorization", format!("Token {}", app.customer))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(issue["status"], waldur, "{core:?}");
+        let done = matches!(core, Status::Resolved | Status::Closed);
+        assert_eq!(
+            issue["resolved"],
+            if done { json!(true) } else { Value::Null }
+        );
+        let case: Value = app
+            .client
+            .get(app.url(&format!("/v2/servicerequest/cases/{id}")))
+            .header("X-Auth-Token", &app.customer)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(case["incident_detail_info"]["status"], osm, "{core:?}");
+    }
+}
