@@ -769,3 +769,34 @@ async fn each_core_status_reads_in_every_dialect_as_the_table_says() {
         assert_eq!(case["incident_detail_info"]["status"], osm, "{core:?}");
     }
 }
+
+/// A key that may write tickets but not read them still gets the ticket it opened or
+/// changed, description included (the core reads it for the caller who sees it).
+#[actix_web::test]
+async fn a_write_only_key_gets_what_it_wrote() {
+    let app = spawn_app().await;
+    let writer = key(&app, "wanda", Role::Customer, &["tickets:write"]);
+    let ticket = create(
+        &app,
+        &writer,
+        json!({"subject": "Blind", "description": "Hello"}),
+    )
+    .await;
+    assert_eq!(ticket["description"], "Hello");
+    let path = format!("/v1/tickets/{}", ticket["id"].as_str().unwrap());
+    let changed = json_of(
+        app.patch_json(&writer, &path, json!({"subject": "Still blind"}))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        (&changed["subject"], &changed["description"]),
+        (&json!("Still blind"), &json!("Hello"))
+    );
+    let doc = problem(app.get(&writer, &path).await, 403).await;
+    assert_eq!(
+        doc["detail"],
+        "Insufficient permissions. Required scope: tickets:read"
+    );
+}

@@ -133,12 +133,14 @@ fn list_query(p: &ListParams) -> Result<tickets::ListQuery> {
     })
 }
 
+/// One ticket with its description.
+async fn view(core: &Core, caller: &Caller, ticket: Ticket) -> Result<TicketView> {
+    let description = messages::opening_of(core, caller, &ticket).await?;
+    Ok(TicketView::new(ticket, description))
+}
+
 /// The tickets with their descriptions (the bodies they were opened with).
-pub(super) async fn views(
-    core: &Core,
-    caller: &Caller,
-    list: Vec<Ticket>,
-) -> Result<Vec<TicketView>> {
+async fn views(core: &Core, caller: &Caller, list: Vec<Ticket>) -> Result<Vec<TicketView>> {
     let ids = list.iter().map(|t| t.id).collect();
     let mut openings = messages::openings(core, caller, ids).await?;
     Ok(list
@@ -257,15 +259,13 @@ pub async fn create_ticket(
         ..Default::default()
     };
     let ticket = tickets::create(&core, &caller, new).await?;
-    let view = views(&core, &caller, vec![ticket]).await?.pop();
-    Ok(HttpResponse::Created().json(view))
+    Ok(HttpResponse::Created().json(view(&core, &caller, ticket).await?))
 }
 
 #[utoipa::path(get, path = "/v1/tickets/{id}", tag = "tickets", params(("id" = String, Path, format = Uuid, description = "The ticket id")), responses((status = 200, body = TicketView)))]
 pub async fn get_ticket(core: Data, caller: Caller, id: web::Path<String>) -> Result<HttpResponse> {
     let ticket = tickets::get(&core, &caller, native_id(&id, "ticket")?).await?;
-    let view = views(&core, &caller, vec![ticket]).await?.pop();
-    Ok(HttpResponse::Ok().json(view))
+    Ok(HttpResponse::Ok().json(view(&core, &caller, ticket).await?))
 }
 
 /// The fields to change, at least one; `null` clears `category` and `due_date`.
@@ -317,8 +317,7 @@ pub async fn update_ticket(
         due_date,
     };
     let ticket = tickets::update(&core, &caller, native_id(&id, "ticket")?, change).await?;
-    let view = views(&core, &caller, vec![ticket]).await?.pop();
-    Ok(HttpResponse::Ok().json(view))
+    Ok(HttpResponse::Ok().json(view(&core, &caller, ticket).await?))
 }
 
 #[utoipa::path(delete, path = "/v1/tickets/{id}", tag = "tickets",
