@@ -242,6 +242,23 @@ async fn the_documented_fetch_all_loop_sees_each_of_260_tickets_once() {
     made.sort();
     assert_eq!(unique, made, "every ticket");
 
+    // attache's `Link` (which TopTickets clients ignore) follows the same offsets.
+    let res = app
+        .get(&app.agent, "/v1/tickets?limit=100&offset=200")
+        .await;
+    assert!(
+        res.headers().get("link").is_none(),
+        "the last page has no next"
+    );
+    let res = app
+        .get(&app.agent, "/v1/tickets?search=T&offset=100&limit=100")
+        .await;
+    let link = res.headers()["link"].to_str().unwrap().to_owned();
+    assert!(
+        link.ends_with("/v1/tickets?search=T&limit=100&offset=200>; rel=\"next\""),
+        "{link}"
+    );
+
     // Defaults and bounds: 100 per page, at most 500; more is FastAPI's 422.
     assert_eq!(list(&app, &app.agent, "").await.len(), 100);
     assert_eq!(list(&app, &app.agent, "?limit=500").await.len(), 260);
