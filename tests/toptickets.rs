@@ -395,6 +395,10 @@ async fn errors_say_what_toptickets_says() {
     let app = spawn_app().await;
     let res = app.get("tt_admin_not_a_key", "/v1/tickets").await;
     assert_eq!(problem(res, 401).await["detail"], "Invalid API key");
+    let res = app.client.get(app.url("/v1/tickets")).send().await.unwrap();
+    assert_eq!(problem(res, 401).await["detail"], "Not authenticated");
+    let res = app.get(&app.agent, "/v1/customers").await;
+    assert_eq!(problem(res, 404).await["detail"], "Not Found");
     let missing = attache::ids::Id::new().to_string();
     let res = app.get(&app.agent, &format!("/v1/tickets/{missing}")).await;
     assert_eq!(problem(res, 404).await["detail"], "Ticket not found");
