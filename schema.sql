@@ -29,17 +29,23 @@ CREATE TABLE IF NOT EXISTS api_keys (
     sk_scheme   INTEGER
 );
 
+-- status: the core vocabulary of src/domain/status.rs (migrations/V4). resolved_at and
+-- closed_at: when the status last became resolved or closed; due_date: as a client set it.
 CREATE TABLE IF NOT EXISTS tickets (
     id           BLOB PRIMARY KEY,
     number       INTEGER NOT NULL UNIQUE,
     subject      TEXT NOT NULL,
-    status       TEXT NOT NULL CHECK (status IN ('open', 'pending', 'closed')),
+    status       TEXT NOT NULL CHECK (status IN ('new', 'open', 'in_progress', 'customer_reply',
+                                                 'pending', 'on_hold', 'resolved', 'closed')),
     priority     TEXT,
     department   TEXT,
     category     TEXT,
     requester_id BLOB NOT NULL REFERENCES users (id),
     created_at   TEXT NOT NULL,
-    updated_at   TEXT NOT NULL
+    updated_at   TEXT NOT NULL,
+    resolved_at  TEXT,
+    closed_at    TEXT,
+    due_date     TEXT
 );
 CREATE INDEX IF NOT EXISTS tickets_by_requester ON tickets (requester_id, id);
 

@@ -115,7 +115,7 @@ pub async fn seed(core: &Core) -> Result<Demo> {
             vpn.id,
             tickets::Change {
                 status: Some(Status::Pending),
-                subject: None,
+                ..Default::default()
             },
         )
         .await?;

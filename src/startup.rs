@@ -89,7 +89,8 @@ const PUT: Method = Method::PUT;
 const PATCH: Method = Method::PATCH;
 const DELETE: Method = Method::DELETE;
 
-/// The native API (TopTickets shape); problem+json errors come from the app's renderer.
+/// The native API, TopTickets' dialect: problem+json errors with TopTickets' statuses and
+/// details (`native::errors`).
 #[rustfmt::skip]
 fn native_scope(cfg: &mut web::ServiceConfig, layers: &Layers) {
     let v1 = under("/v1")
@@ -97,6 +98,12 @@ fn native_scope(cfg: &mut web::ServiceConfig, layers: &Layers) {
         .route("/v1/tickets", post().to(native::create_ticket))
         .route("/v1/tickets/{id}", get().to(native::get_ticket))
         .route("/v1/tickets/{id}", patch().to(native::update_ticket))
+        .route("/v1/tickets/{id}", delete().to(native::delete_ticket))
+        .route("/v1/tickets/{ticket_id}/comments", get().to(native::list_comments))
+        .route("/v1/tickets/{ticket_id}/comments", post().to(native::create_comment))
+        .route("/v1/tickets/{ticket_id}/comments/{id}", get().to(native::get_comment))
+        .route("/v1/tickets/{ticket_id}/comments/{id}", patch().to(native::update_comment))
+        .route("/v1/tickets/{ticket_id}/comments/{id}", delete().to(native::delete_comment))
         .route("/v1/tickets/{id}/messages", get().to(native::list_messages))
         .route("/v1/tickets/{id}/messages", post().to(native::create_message))
         .route("/v1/tickets/{ticket_id}/attachments", get().to(native::list_attachments))
@@ -110,7 +117,8 @@ fn native_scope(cfg: &mut web::ServiceConfig, layers: &Layers) {
         v1.scope()
             .wrap(Condition::new(layers.limited, Governor::new(&layers.api)))
             .wrap(Condition::new(layers.test_mode, from_fn(faults::inject)))
-            .wrap(from_fn(ratelimit::reset_header)),
+            .wrap(from_fn(ratelimit::reset_header))
+            .wrap(from_fn(native::errors::render)),
     );
 }
 

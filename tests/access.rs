@@ -29,7 +29,8 @@ async fn me_reports_exactly_what_a_scoped_key_may_do_and_admin_implies_no_other_
         access(&app, &admin_only).await,
         json!({"tickets": "all", "may": {
             "admin": true, "attachments:delete": false, "attachments:read": false,
-            "attachments:write": false, "tickets:read": false, "tickets:write": false,
+            "attachments:write": false, "tickets:delete": false, "tickets:read": false,
+            "tickets:write": false,
         }})
     );
     // What it reports is what the server then does.
@@ -41,7 +42,8 @@ async fn me_reports_exactly_what_a_scoped_key_may_do_and_admin_implies_no_other_
         access(&app, &reader).await,
         json!({"tickets": "own", "may": {
             "admin": false, "attachments:delete": false, "attachments:read": true,
-            "attachments:write": false, "tickets:read": true, "tickets:write": false,
+            "attachments:write": false, "tickets:delete": false, "tickets:read": true,
+            "tickets:write": false,
         }})
     );
     assert_eq!(app.get(&reader, "/v1/tickets").await.status(), 200);

@@ -361,18 +361,30 @@ async fn a_backup_taken_under_load_restores_to_a_store_that_serves_every_file() 
     assert!(fsck.ok, "{}{}", fsck.stdout, fsck.stderr);
 
     let base = serve(&data);
-    let listing = get(
-        &app,
-        &format!("{base}/v1/tickets/{ticket}/attachments"),
-        Some(&app.agent),
-    )
-    .await;
-    assert_eq!(
-        listing.status(),
-        200,
-        "the agent's key works after a restore"
-    );
-    let attachments: Vec<Value> = listing.json().await.unwrap();
+    // Every page of the list: TopTickets pages lists by `offset` and `limit` (at most 500).
+    let mut attachments: Vec<Value> = Vec::new();
+    loop {
+        let listing = get(
+            &app,
+            &format!(
+                "{base}/v1/tickets/{ticket}/attachments?offset={}&limit=500",
+                attachments.len()
+            ),
+            Some(&app.agent),
+        )
+        .await;
+        assert_eq!(
+            listing.status(),
+            200,
+            "the agent's key works after a restore"
+        );
+        let page: Vec<Value> = listing.json().await.unwrap();
+        let last = page.len() < 500;
+        attachments.extend(page);
+        if last {
+            break;
+        }
+    }
     let ids: HashSet<String> = attachments
         .iter()
         .map(|a| a["id"].as_str().unwrap().to_owned())

@@ -30,7 +30,10 @@ async fn create_read_and_change_a_ticket() {
         assert!(!ticket[field].is_null(), "{field} missing in {ticket}");
     }
     assert_eq!(ticket["subject"], "Mail bounces");
-    assert_eq!(ticket["status"], "open");
+    assert_eq!(
+        ticket["status"], "new",
+        "TopTickets' status of a ticket nobody opened yet"
+    );
     assert_eq!(ticket["attachment_count"], 0);
     let me: Value = app.get(&app.customer, "/v1/me").await.json().await.unwrap();
     assert_eq!(ticket["requester_id"], me["user"]["id"]);
@@ -76,7 +79,7 @@ async fn create_read_and_change_a_ticket() {
         let res = app
             .patch_json(&app.agent, &format!("/v1/tickets/{id}"), bad.clone())
             .await;
-        assert_eq!(res.status(), 400, "{bad}");
+        assert_eq!(res.status(), 422, "{bad}: TopTickets' validation status");
         assert_eq!(
             res.json::<Value>().await.unwrap()["code"],
             "invalid_request"
@@ -188,7 +191,7 @@ async fn the_list_is_newest_first_with_search_status_and_cursor_paging() {
         "/v1/tickets?cursor=garbage",
         "/v1/tickets?limit=abc",
     ] {
-        assert_eq!(app.get(&app.agent, bad).await.status(), 400, "{bad}");
+        assert_eq!(app.get(&app.agent, bad).await.status(), 422, "{bad}");
     }
 }
 
@@ -242,7 +245,11 @@ async fn a_message_binds_earlier_uploads_of_its_ticket() {
     let res = app
         .post_json(&app.customer, &path, json!({"body": "again", "attachment_ids": [a["id"], elsewhere["id"], attache::ids::Id::new().to_string()]}))
         .await;
-    assert_eq!(res.status(), 400);
+    assert_eq!(
+        res.status(),
+        422,
+        "a business-rule error, in TopTickets' status"
+    );
     let body: Value = res.json().await.unwrap();
     let pointers: Vec<&str> = body["errors"]
         .as_array()
@@ -268,7 +275,7 @@ async fn a_message_binds_earlier_uploads_of_its_ticket() {
             json!({"body": "", "attachment_ids": []}),
         )
         .await;
-    assert_eq!(res.status(), 400);
+    assert_eq!(res.status(), 422);
     let res = app
         .post_json(
             &app.customer,
@@ -276,7 +283,7 @@ async fn a_message_binds_earlier_uploads_of_its_ticket() {
             json!({"body": "ok", "attachment_ids": ["not-an-id"]}),
         )
         .await;
-    assert_eq!(res.status(), 400);
+    assert_eq!(res.status(), 422);
 }
 
 #[actix_web::test]
@@ -293,7 +300,7 @@ async fn a_customer_cannot_bind_someone_elses_upload() {
             json!({"body": "take it", "attachment_ids": [agents["id"]]}),
         )
         .await;
-    assert_eq!(res.status(), 400);
+    assert_eq!(res.status(), 422);
     let res = app
         .post_json(
             &app.agent,

@@ -331,6 +331,41 @@ fn a_copy_of_the_database_is_kept_before_the_first_migration() {
     assert!(schemes.iter().any(|(p, _)| *p == ak));
     drop(conn);
 
+    // Migration 4 rebuilt the tickets table: every row is kept, with its status, and the
+    // messages and attachments that refer to tickets still do.
+    let migrated = row_counts(&data.join("attache.db"));
+    for (table, count) in row_counts(&fixture().join("data/attache.db")) {
+        assert_eq!(migrated[&table], count, "{table}");
+    }
+    let conn = Connection::open(data.join("attache.db")).unwrap();
+    let old = Connection::open(fixture().join("data/attache.db")).unwrap();
+    let statuses = |conn: &Connection| -> Vec<(i64, String)> {
+        conn.prepare("SELECT number, status FROM tickets ORDER BY number")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(statuses(&conn), statuses(&old));
+    let broken: i64 = conn
+        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(broken, 0);
+    let orphans: i64 = conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM messages WHERE ticket_id NOT IN (SELECT id FROM tickets))
+                  + (SELECT count(*) FROM attachments
+                     WHERE ticket_id IS NOT NULL AND ticket_id NOT IN (SELECT id FROM tickets))",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(orphans, 0);
+    drop((conn, old));
+
     // The next start has nothing to migrate and leaves the copy as it was.
     let before = fs::read(&copy).unwrap();
     let (ok, _, err) = attache(&["user", "list", "--data-dir", data.to_str().unwrap()]);
@@ -506,6 +541,10 @@ fn released_migrations_are_never_edited() {
         (
             "V3__message_visibility.sql",
             "5d52efef83d7d39c3d7450f235611eb8475cfaafe999a5a6114ac383bcda8692",
+        ),
+        (
+            "V4__ticket_status.sql",
+            "4a5cdd0ba285df138308af51d2b30d4d69f11df8b6ec476b6261ceb9d731f1b5",
         ),
     ];
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");

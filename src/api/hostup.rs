@@ -9,7 +9,7 @@ use crate::api::files;
 use crate::core::ingest::{self, Received};
 use crate::core::messages::Carry;
 use crate::core::{attachments, messages, tickets, Caller, Core};
-use crate::domain::{Attachment, Message, Ticket};
+use crate::domain::{Attachment, Message, Status, Ticket};
 use crate::error::{Error, Result};
 use crate::ids::Id;
 
@@ -155,12 +155,31 @@ struct TicketView {
     attachment_count: i64,
 }
 
+/// A core status under its HostUp name (the table in src/domain/status.rs).
+fn status_name(status: Status) -> &'static str {
+    match status {
+        Status::New => "open",
+        Status::Resolved => "closed",
+        other => other.as_str(),
+    }
+}
+
+/// The core statuses a HostUp status filter names.
+fn statuses_named(name: &str) -> Option<Vec<Status>> {
+    Some(match name {
+        "open" => vec![Status::New, Status::Open],
+        "pending" => vec![Status::Pending],
+        "closed" => vec![Status::Resolved, Status::Closed],
+        _ => return None,
+    })
+}
+
 fn ticket_view(t: Ticket) -> TicketView {
     TicketView {
         id: t.id.prefixed("tkt"),
         number: t.number,
         subject: t.subject,
-        status: t.status.as_str(),
+        status: status_name(t.status),
         priority: t.priority,
         department_slug: t.department,
         created_at: t.created_at.to_string(),
@@ -219,19 +238,22 @@ pub async fn list_tickets(
 ) -> Result<HttpResponse> {
     let per_page = query.per_page.unwrap_or(25).clamp(1, 100);
     let page = query.page.unwrap_or(1).max(1);
-    let status = match query.status.as_deref() {
-        Some(s) => Some(crate::domain::Status::parse(s).ok_or_else(|| {
+    let statuses = match query.status.as_deref() {
+        Some(s) => statuses_named(s).ok_or_else(|| {
             Error::invalid(
                 "/status",
                 "invalid_status",
                 "The status is one of open, pending, closed.",
             )
-        })?),
-        None => None,
+        })?,
+        None => Vec::new(),
     };
-    let total = tickets::count(&core, &caller, status).await?;
+    let total = tickets::count(&core, &caller, statuses.clone()).await?;
     let list = tickets::ListQuery {
-        status,
+        matches: tickets::TicketMatch {
+            statuses,
+            ..Default::default()
+        },
         limit: Some(per_page),
         offset: Some((page - 1).saturating_mul(per_page)),
         ..Default::default()
@@ -287,8 +309,7 @@ pub async fn create_ticket(
         priority: body.priority,
         department: body.department_slug,
         attachment_ids: upload_ids(&body.attachment_ids)?,
-        category: None,
-        id: None,
+        ..Default::default()
     };
     let ticket = tickets::create(&core, &caller, new).await?;
     Ok(HttpResponse::Created().json(detail(&core, &caller, ticket.id).await?))

@@ -27,6 +27,33 @@ pub struct ErrorInfo {
     pub errors: Vec<FieldError>,
     /// What was not found, for a `not_found` of ours (`"ticket"`, `"page"`, …).
     pub missing: Option<&'static str>,
+    /// The scope the key lacks, for an `insufficient_scope` of ours.
+    pub scope: Option<&'static str>,
+    /// The seconds to wait, for a rate limit (ours or the limiter's).
+    pub retry_after: Option<u64>,
+}
+
+/// What one of our errors says, answered with `status`.
+fn info_of(status: StatusCode, ours: &Error) -> ErrorInfo {
+    ErrorInfo {
+        status,
+        code: ours.code(),
+        title: ours.title(),
+        detail: ours.public_detail(),
+        errors: ours.field_errors(),
+        missing: match ours {
+            Error::NotFound(what) => Some(what),
+            _ => None,
+        },
+        scope: match ours {
+            Error::InsufficientScope(scope) => Some(scope),
+            _ => None,
+        },
+        retry_after: match ours {
+            Error::RateLimited { retry_after } => Some(*retry_after),
+            _ => None,
+        },
+    }
 }
 
 /// The error a response carries, if it should get a body: one of ours, another error, or a
@@ -47,17 +74,7 @@ pub fn error_info(res: &ServiceResponse<impl MessageBody>) -> Option<ErrorInfo> 
                 "internal error"
             );
         }
-        return Some(ErrorInfo {
-            status,
-            code: ours.code(),
-            title: ours.title(),
-            detail: ours.public_detail(),
-            errors: ours.field_errors(),
-            missing: match ours {
-                Error::NotFound(what) => Some(what),
-                _ => None,
-            },
-        });
+        return Some(info_of(status, ours));
     }
     // Bare statuses that still deserve a body: the router's 404 and 405, and the rate
     // limiter's 429 (actix-governor rebuilds its response, which drops the attached error).
@@ -85,6 +102,8 @@ pub fn error_info(res: &ServiceResponse<impl MessageBody>) -> Option<ErrorInfo> 
             detail: limited.public_detail(),
             errors: Vec::new(),
             missing: None,
+            scope: None,
+            retry_after: Some(retry_after),
         });
     }
     if !(status.is_client_error() || status.is_server_error()) {
@@ -108,6 +127,8 @@ pub fn error_info(res: &ServiceResponse<impl MessageBody>) -> Option<ErrorInfo> 
         detail: status.canonical_reason().unwrap_or("Error").to_owned(),
         errors: Vec::new(),
         missing: None,
+        scope: None,
+        retry_after: None,
     })
 }
 

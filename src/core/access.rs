@@ -103,6 +103,12 @@ impl Caller {
         self.holds(Scope::TicketsWrite) && self.user.role != Role::Customer
     }
 
+    /// Deleting a whole ticket (with everyone's messages and files on it) is for agents and
+    /// admins; the scope is checked apart.
+    pub fn may_delete_tickets(&self) -> bool {
+        self.user.role != Role::Customer
+    }
+
     /// Customers may delete or bind only what they uploaded; agents and admins anything they
     /// see. The scope is checked apart, so that a missing scope answers 403 before a lookup.
     pub fn may_delete(&self, attachment: &Attachment) -> bool {

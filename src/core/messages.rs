@@ -156,6 +156,28 @@ pub async fn openings(
     Ok(bodies.into_iter().collect())
 }
 
+/// The body `ticket` was opened with (empty if none), for a caller who sees it: what a
+/// dialect answers after opening or changing a ticket, which a write-only key may do.
+pub async fn opening_of(
+    core: &Core,
+    caller: &Caller,
+    ticket: &crate::domain::Ticket,
+) -> Result<String> {
+    if !caller.may_see(ticket) {
+        return Err(Error::NotFound("ticket"));
+    }
+    let id = ticket.id;
+    let bodies = core
+        .db
+        .run(move |conn| Ok(sql::opening_bodies(conn, &[id])?))
+        .await?;
+    Ok(bodies
+        .into_iter()
+        .next()
+        .map(|(_, body)| body)
+        .unwrap_or_default())
+}
+
 /// What an edit changes; `None` keeps it.
 #[derive(Debug, Default, Clone)]
 pub struct MessageChange {

@@ -4,14 +4,15 @@ use crate::core::access::Caller;
 use crate::core::messages::{insert, Carry, Draft};
 use crate::core::quota;
 use crate::core::Core;
-use crate::domain::{now, Scope, Status, Ticket};
+use crate::domain::{now, Scope, Status, Ticket, Timestamp};
 use crate::error::{Error, FieldError, Result};
 use crate::ids::Id;
+use crate::store::sql::attachments as attachment_sql;
 use crate::store::sql::tickets::{self as sql, TicketFilter};
 
 pub use crate::store::sql::tickets::{CategoryMatch, TextMatch, TicketMatch, TicketSort};
 
-pub const MAX_PAGE: u32 = 300;
+pub const MAX_PAGE: u32 = 500;
 pub const DEFAULT_PAGE: u32 = 25;
 const MAX_SUBJECT: usize = 500;
 pub const MAX_BODY: usize = 64 * 1024;
@@ -137,6 +138,9 @@ pub struct NewTicket {
     pub department: Option<String>,
     pub category: Option<String>,
     pub attachment_ids: Vec<Id>,
+    /// The status it opens with: `open` unless the dialect says (TopTickets: `new`).
+    pub status: Option<Status>,
+    pub due_date: Option<Timestamp>,
 }
 
 /// Opens a ticket for the caller.
@@ -150,13 +154,7 @@ pub async fn create(core: &Core, caller: &Caller, new: NewTicket) -> Result<Tick
         ("/department", &new.department),
         ("/category", &new.category),
     ] {
-        if value.as_ref().is_some_and(|v| v.chars().count() > 100) {
-            return Err(Error::invalid(
-                pointer,
-                "too_long",
-                "At most 100 characters.",
-            ));
-        }
+        check_label(pointer, value.as_deref())?;
     }
     let at = now();
     let mut ticket = Ticket {
@@ -170,8 +168,12 @@ pub async fn create(core: &Core, caller: &Caller, new: NewTicket) -> Result<Tick
         requester_id: caller.user.id,
         created_at: at,
         updated_at: at,
+        resolved_at: None,
+        closed_at: None,
+        due_date: new.due_date,
         attachment_count: 0,
     };
+    set_status(&mut ticket, new.status.unwrap_or(Status::Open), at);
     let caller = caller.clone();
     let limit = core.config.max_attachments_per_ticket;
     let quotas = core.config.quotas;
@@ -201,12 +203,48 @@ pub async fn create(core: &Core, caller: &Caller, new: NewTicket) -> Result<Tick
         .await
 }
 
-/// How many tickets the caller sees (for dialects that report totals).
-pub async fn count(core: &Core, caller: &Caller, status: Option<Status>) -> Result<u64> {
+/// Priorities, departments and categories are free text of at most 100 characters.
+fn check_label(pointer: &str, value: Option<&str>) -> Result<()> {
+    if value.is_some_and(|v| v.chars().count() > 100) {
+        return Err(Error::invalid(
+            pointer,
+            "too_long",
+            "At most 100 characters.",
+        ));
+    }
+    Ok(())
+}
+
+/// Moves `ticket` to `status` at `at`, keeping the times of its last resolution and closing:
+/// each is set when the ticket becomes resolved or closed, and both go when it is reopened
+/// (a closed ticket made resolved again loses its `closed_at` only).
+pub fn set_status(ticket: &mut Ticket, status: Status, at: Timestamp) {
+    match status {
+        Status::Resolved => {
+            ticket.resolved_at.get_or_insert(at);
+            ticket.closed_at = None;
+        }
+        Status::Closed => {
+            ticket.closed_at.get_or_insert(at);
+        }
+        _ => {
+            ticket.resolved_at = None;
+            ticket.closed_at = None;
+        }
+    }
+    ticket.status = status;
+}
+
+/// How many tickets with any of `statuses` (any status if none) the caller sees (for
+/// dialects that report totals).
+pub async fn count(core: &Core, caller: &Caller, statuses: Vec<Status>) -> Result<u64> {
     caller.require(Scope::TicketsRead)?;
     let filter = TicketFilter {
         requester: caller.sees().requester(),
-        status,
+        matches: TicketMatch {
+            statuses,
+            ..Default::default()
+        },
         ..Default::default()
     };
     core.db
@@ -214,32 +252,90 @@ pub async fn count(core: &Core, caller: &Caller, status: Option<Status>) -> Resu
         .await
 }
 
+/// What a change sets; `None` keeps it (`Some(None)` clears a field that may be empty).
 #[derive(Default, Debug)]
 pub struct Change {
     pub subject: Option<String>,
     pub status: Option<Status>,
+    pub priority: Option<Option<String>>,
+    pub category: Option<Option<String>>,
+    pub due_date: Option<Option<Timestamp>>,
+}
+
+impl Change {
+    fn is_empty(&self) -> bool {
+        self.subject.is_none()
+            && self.status.is_none()
+            && self.priority.is_none()
+            && self.category.is_none()
+            && self.due_date.is_none()
+    }
 }
 
 pub async fn update(core: &Core, caller: &Caller, id: Id, change: Change) -> Result<Ticket> {
     caller.require(Scope::TicketsWrite)?;
     let mut ticket = visible(core, caller, id).await?;
-    if change.subject.is_none() && change.status.is_none() {
+    if change.is_empty() {
         return Err(Error::Invalid(vec![FieldError::new(
             "",
             "nothing_to_change",
-            "Send `subject`, `status` or both.",
+            "Send at least one field to change.",
         )]));
     }
     if let Some(subject) = change.subject {
         ticket.subject = check_subject(&subject)?;
     }
-    if let Some(status) = change.status {
-        ticket.status = status;
+    if let Some(priority) = change.priority {
+        check_label("/priority", priority.as_deref())?;
+        ticket.priority = priority;
     }
-    ticket.updated_at = now();
+    if let Some(category) = change.category {
+        check_label("/category", category.as_deref())?;
+        ticket.category = category;
+    }
+    if let Some(due_date) = change.due_date {
+        ticket.due_date = due_date;
+    }
+    let at = now();
+    if let Some(status) = change.status {
+        set_status(&mut ticket, status, at);
+    }
+    ticket.updated_at = at;
     let saved = ticket.clone();
     core.db
         .write(move |tx| Ok(sql::update_ticket(tx, &saved)?))
         .await?;
     Ok(ticket)
+}
+
+/// Deletes a ticket, its messages and its attachments, and the files no other attachment
+/// names. Only agents and admins whose key holds `tickets:delete` may: a customer's ticket is
+/// the record of what they asked, which staff keep (and a customer may not delete others'
+/// messages on it).
+pub async fn delete(core: &Core, caller: &Caller, id: Id) -> Result<()> {
+    caller.require(Scope::TicketsDelete)?;
+    if !caller.may_delete_tickets() {
+        return Err(Error::Forbidden("Only agents and admins delete tickets."));
+    }
+    visible(core, caller, id).await?;
+    let (attachments, hashes) = core
+        .db
+        .write(move |tx| {
+            let (attachments, hashes) = sql::delete_ticket(tx, id)?;
+            let mut gone = Vec::new();
+            for sha in hashes {
+                if attachment_sql::delete_blob_if_unreferenced(tx, &sha)? {
+                    gone.push(sha);
+                }
+            }
+            Ok((attachments, gone))
+        })
+        .await?;
+    for attachment in attachments {
+        core.open_blobs.forget(attachment);
+    }
+    for sha in hashes {
+        super::attachments::remove_blob_if_unreferenced(core, sha).await?;
+    }
+    Ok(())
 }

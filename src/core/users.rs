@@ -192,7 +192,7 @@ pub async fn names(core: &Core, ids: Vec<Id>) -> Result<std::collections::HashMa
     Ok(users.into_iter().map(|(id, u)| (id, u.name)).collect())
 }
 
-/// The given users, for showing who wrote what and in which role.
+/// The given users that exist (for showing who uploaded or wrote what, and in which role).
 pub async fn by_id(core: &Core, ids: Vec<Id>) -> Result<std::collections::HashMap<Id, User>> {
     core.db
         .run(move |conn| {

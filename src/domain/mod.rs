@@ -4,8 +4,10 @@
 
 mod content;
 mod model;
+mod status;
 pub mod time;
 
 pub use content::{Sha256, StagedUpload};
 pub use model::*;
+pub use status::Status;
 pub use time::{format_time, freeze_clock, now, Timestamp};

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::domain::{Sha256, Timestamp};
+use crate::domain::{Sha256, Status, Timestamp};
 use crate::ids::Id;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -44,15 +44,18 @@ impl Role {
 pub enum Scope {
     TicketsRead,
     TicketsWrite,
+    /// Deleting whole tickets (TopTickets `tickets:delete`); never implied by another scope.
+    TicketsDelete,
     AttachmentsRead,
     AttachmentsWrite,
     AttachmentsDelete,
     Admin,
 }
 
-const ALL_SCOPES: [Scope; 6] = [
+const ALL_SCOPES: [Scope; 7] = [
     Scope::TicketsRead,
     Scope::TicketsWrite,
+    Scope::TicketsDelete,
     Scope::AttachmentsRead,
     Scope::AttachmentsWrite,
     Scope::AttachmentsDelete,
@@ -64,6 +67,7 @@ impl Scope {
         match self {
             Scope::TicketsRead => "tickets:read",
             Scope::TicketsWrite => "tickets:write",
+            Scope::TicketsDelete => "tickets:delete",
             Scope::AttachmentsRead => "attachments:read",
             Scope::AttachmentsWrite => "attachments:write",
             Scope::AttachmentsDelete => "attachments:delete",
@@ -81,7 +85,7 @@ impl Scope {
 pub struct Scopes(u8);
 
 impl Scopes {
-    pub const ALL: Scopes = Scopes(0b11_1111);
+    pub const ALL: Scopes = Scopes(0b111_1111);
 
     pub fn contains(self, scope: Scope) -> bool {
         self.0 & scope.bit() != 0
@@ -123,33 +127,6 @@ impl Scopes {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Open,
-    Pending,
-    Closed,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Open => "open",
-            Status::Pending => "pending",
-            Status::Closed => "closed",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "open" => Some(Status::Open),
-            "pending" => Some(Status::Pending),
-            "closed" => Some(Status::Closed),
-            _ => None,
-        }
-    }
-}
-
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct User {
     pub id: Id,
@@ -183,6 +160,12 @@ pub struct Ticket {
     pub requester_id: Id,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// When the status last became `resolved`; kept while it stays resolved or closed.
+    pub resolved_at: Option<Timestamp>,
+    /// When the status last became `closed`; cleared when the ticket is reopened.
+    pub closed_at: Option<Timestamp>,
+    /// When it is due (TopTickets `due_date`), as the client set it.
+    pub due_date: Option<Timestamp>,
     pub attachment_count: i64,
 }
 

@@ -202,16 +202,42 @@ fn migrate_with(
     };
     // Even with nothing to apply, the runner checks the recorded history against the embedded
     // migrations, so an edited old migration is refused here.
-    Runner::new(migrations)
-        .set_grouped(true)
-        .run(conn)
-        .with_context(|| {
-            let kept = copy.as_ref().map_or(String::new(), |c| {
-                format!("; the database as it was is also in {}", c.display())
-            });
-            format!("migrating schema {from} -> {to} failed and was rolled back{kept}")
-        })?;
+    let kept = copy.as_ref().map_or(String::new(), |c| {
+        format!("; the database as it was is also in {}", c.display())
+    });
+    without_foreign_keys(conn, |conn| {
+        Runner::new(migrations)
+            .set_grouped(true)
+            .run(conn)
+            .map(|_| ())
+            .with_context(|| {
+                format!("migrating schema {from} -> {to} failed and was rolled back{kept}")
+            })
+    })?;
     Ok(Migrated { from, to, copy })
+}
+
+/// Runs `job` with foreign keys off, as table rebuilds need (a drop with them on deletes the
+/// rows that refer to the table), then checks every reference holds. The pragma is a no-op in
+/// a transaction, so it is set around the migrations' one transaction.
+fn without_foreign_keys(
+    conn: &mut Connection,
+    job: impl FnOnce(&mut Connection) -> Result<()>,
+) -> Result<()> {
+    let was_on: bool = conn.query_row("PRAGMA foreign_keys", [], |row| row.get(0))?;
+    conn.execute_batch("PRAGMA foreign_keys = OFF")?;
+    let result = job(conn).and_then(|()| {
+        let broken: Option<String> = conn
+            .query_row("PRAGMA foreign_key_check", [], |row| row.get(0))
+            .optional()?;
+        let gone =
+            |table| anyhow::anyhow!("after the migrations, a row of {table} refers to nothing");
+        broken.map_or(Ok(()), |table| Err(gone(table)))
+    });
+    if was_on {
+        conn.execute_batch("PRAGMA foreign_keys = ON")?;
+    }
+    result
 }
 
 /// Migrates a database file that nothing else has open (a backup being restored), with no
@@ -248,10 +274,11 @@ fn copy_before(conn: &Connection, path: &Path, to: u32) -> Result<PathBuf> {
 /// A database on `conn` with every migration applied, for the SQL unit tests.
 #[cfg(test)]
 pub fn apply_all(conn: &mut Connection) {
-    Runner::new(&embedded())
-        .set_grouped(true)
-        .run(conn)
-        .unwrap();
+    without_foreign_keys(conn, |conn| {
+        Runner::new(&embedded()).set_grouped(true).run(conn)?;
+        Ok(())
+    })
+    .unwrap();
 }
 
 #[cfg(test)]

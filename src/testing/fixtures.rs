@@ -293,7 +293,7 @@ async fn open_ticket<'a>(
     if let Some(status) = ticket.status.filter(|s| *s != Status::Open) {
         let change = tickets::Change {
             status: Some(status),
-            subject: None,
+            ..Default::default()
         };
         tickets::update(core, requester, id, change)
             .await

@@ -19,7 +19,7 @@ function skeleton() {
 function statusControl(ticket, ctx) {
   if (!ctx.can('tickets:write')) return statusPill(ticket.status);
   const select = h('select', { class: `input status-select status-${ticket.status}`, id: 'ticket-status', 'aria-label': 'Status' },
-    ['open', 'pending', 'closed'].map((s) => h('option', { value: s, selected: s === ticket.status }, s)));
+    ['new', 'open', 'pending', 'resolved', 'closed'].map((s) => h('option', { value: s, selected: s === ticket.status }, s)));
   select.addEventListener('change', async () => {
     const wanted = select.value;
     select.disabled = true;

@@ -6,7 +6,7 @@ import { h, icon, clear, errorCard } from '../dom.js';
 import { ago, fullDate, plural } from '../format.js';
 
 const PAGE = 20;
-const STATUSES = [['', 'All statuses'], ['open', 'Open'], ['pending', 'Pending'], ['closed', 'Closed']];
+const STATUSES = [['', 'All statuses'], ['new', 'New'], ['open', 'Open'], ['pending', 'Pending'], ['resolved', 'Resolved'], ['closed', 'Closed']];
 
 export function statusPill(status) {
   return h('span', { class: `pill status-${status}` }, status);

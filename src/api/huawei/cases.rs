@@ -19,23 +19,29 @@ use crate::upload;
 /// A case's JSON is small: read (after the credential is checked) up to this many bytes.
 const MAX_CASE_BODY: usize = 1024 * 1024;
 
-/// OSM's case status for attache's: `0` to be processed, `17` pending feedback (waiting on
-/// the customer), `3` completed.
+/// OSM's case status for attache's (src/domain/status.rs): `0` to be processed, `1`
+/// processing, `17` pending feedback (waiting on the customer), `5` paused, `2` result to be
+/// confirmed, `3` completed.
 pub fn osm_status(status: Status) -> i64 {
     match status {
-        Status::Open => 0,
+        Status::New | Status::Open => 0,
+        Status::InProgress | Status::CustomerReply => 1,
         Status::Pending => 17,
+        Status::OnHold => 5,
+        Status::Resolved => 2,
         Status::Closed => 3,
     }
 }
 
-/// The statuses an OSM status filter asks for (`None`: a status attache never has).
-fn core_status(osm: i64) -> Option<Status> {
+/// The core statuses an OSM status filter asks for; none for a number attache never answers
+/// (`12` invalid, say). `4` (cancelled) finds closed cases, which is what a cancel makes.
+fn core_statuses(osm: i64) -> Vec<Status> {
     match osm {
-        0 | 1 => Some(Status::Open),
-        2 | 5 | 17 => Some(Status::Pending),
-        3 | 4 | 12 => Some(Status::Closed),
-        _ => None,
+        4 => vec![Status::Closed],
+        _ => Status::ALL
+            .into_iter()
+            .filter(|s| osm_status(*s) == osm)
+            .collect(),
     }
 }
 
@@ -118,7 +124,7 @@ pub async fn create_case(core: Data, req: HttpRequest, body: web::Payload) -> Re
 /// The fields a case has in a list and in its detail. `simple_description` is the whole
 /// description (the opening message), as the case was created with it.
 fn case_fields(ticket: &Ticket, description: Option<&String>, requester: &str) -> Value {
-    let closed = ticket.status == Status::Closed;
+    let closed = ticket.status.is_done();
     json!({
         "incident_id": ticket.id.to_string(),
         "simple_description": description.unwrap_or(&ticket.subject),
@@ -181,8 +187,8 @@ pub async fn list_cases(
         ..Default::default()
     };
     if let Some(status) = params.status {
-        query.status = core_status(status);
-        query.matches.nothing = query.status.is_none();
+        query.matches.statuses = core_statuses(status);
+        query.matches.nothing = query.matches.statuses.is_empty();
     }
     if let Some(text) = &params.incident_id {
         query.matches.nothing |= Id::parse_uuid(text.trim()).is_none();
@@ -253,22 +259,19 @@ pub struct CountParams {
     status: Option<i64>,
 }
 
-/// `GET /cases/count`: how many cases the caller sees in each status attache has.
+/// `GET /cases/count`: how many cases the caller sees in each OSM status attache answers.
 pub async fn case_counts(
     core: Data,
     caller: OsmCaller,
     params: web::Query<CountParams>,
 ) -> Result<HttpResponse> {
     let mut counts = Vec::new();
-    for status in [Status::Open, Status::Pending, Status::Closed] {
-        if params
-            .status
-            .is_some_and(|s| core_status(s) != Some(status))
-        {
+    for osm in [0, 1, 17, 5, 2, 3] {
+        if params.status.is_some_and(|s| s != osm) {
             continue;
         }
-        let count = tickets::count(&core, &caller.0, Some(status)).await?;
-        counts.push(json!({ "status": osm_status(status), "count": count }));
+        let count = tickets::count(&core, &caller.0, core_statuses(osm)).await?;
+        counts.push(json!({ "status": osm, "count": count }));
     }
     Ok(HttpResponse::Ok().json(json!({ "incident_status_counts": counts })))
 }

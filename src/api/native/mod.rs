@@ -1,170 +1,34 @@
 //! The native API under `/v1` (the TopTickets shape): translate, call the core, render.
 
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+pub mod comments;
+pub mod errors;
+mod fields;
+pub mod tickets;
 mod views;
 
-pub use views::{AttachmentView, MessageView, TicketView, Viewer};
+pub use comments::{
+    create_comment, delete_comment, get_comment, list_comments, update_comment, CommentChange,
+    NewComment,
+};
+pub use tickets::{
+    create_ticket, delete_ticket, get_ticket, list_tickets, update_ticket, NewTicket, TicketChange,
+};
+pub use views::{AttachmentView, CommentView, MessageView, TicketView, Viewer};
 
 use super::native_id;
 use crate::core::access::AccessView;
 use crate::core::messages::Carry;
-use crate::core::{attachments, ingest, messages, tickets, Caller, Core};
-use crate::domain::{Scope, Status};
+use crate::core::{attachments, ingest, messages, Caller, Core};
+use crate::domain::Scope;
 use crate::error::{Error, Result};
 use crate::ids::Id;
 use crate::upload::sniff::ALLOWED;
 
 type Data = web::Data<Core>;
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListParams {
-    /// `open`, `pending` or `closed`.
-    #[param(pattern = "^(open|pending|closed)$")]
-    status: Option<String>,
-    /// Case-insensitive search in the subject.
-    q: Option<String>,
-    /// Page size, 1 to 300 (default 25).
-    #[param(value_type = Option<u64>, maximum = 4294967295_u64)]
-    limit: Option<u32>,
-    /// From the `Link: rel="next"` of the previous page.
-    #[param(format = Uuid)]
-    cursor: Option<String>,
-}
-
-fn parse_status(text: &str, pointer: &str) -> Result<Status> {
-    Status::parse(text).ok_or_else(|| {
-        Error::invalid(
-            pointer,
-            "invalid_status",
-            "The status is one of open, pending, closed.",
-        )
-    })
-}
-
-#[utoipa::path(get, path = "/v1/tickets", tag = "tickets", params(ListParams),
-    responses((status = 200, body = [TicketView], description = "Newest first; `Link: rel=\"next\"` when there is more")))]
-pub async fn list_tickets(
-    core: Data,
-    caller: Caller,
-    params: web::Query<ListParams>,
-) -> Result<HttpResponse> {
-    let params = params.into_inner();
-    let query = tickets::ListQuery {
-        offset: None,
-        status: params
-            .status
-            .as_deref()
-            .map(|s| parse_status(s, "/status"))
-            .transpose()?,
-        q: params.q.clone(),
-        limit: params.limit,
-        cursor: match params.cursor.as_deref() {
-            Some(c) => Some(Id::parse_uuid(c).ok_or_else(|| {
-                Error::invalid(
-                    "/cursor",
-                    "invalid_cursor",
-                    "Use the cursor from the `Link` header.",
-                )
-            })?),
-            None => None,
-        },
-        ..Default::default()
-    };
-    let page = tickets::list(&core, &caller, query.clone()).await?;
-    let mut res = HttpResponse::Ok();
-    if let Some(next) = page.next_cursor {
-        let mut url = format!("{}/v1/tickets?cursor={next}", core.public_url);
-        if let Some(limit) = params.limit {
-            url.push_str(&format!("&limit={limit}"));
-        }
-        if let Some(status) = query.status {
-            url.push_str(&format!("&status={}", status.as_str()));
-        }
-        if let Some(q) = query.q.filter(|q| !q.is_empty()) {
-            url.push_str(&format!(
-                "&q={}",
-                percent_encoding::utf8_percent_encode(&q, percent_encoding::NON_ALPHANUMERIC)
-            ));
-        }
-        res.insert_header((header::LINK, format!("<{url}>; rel=\"next\"")));
-    }
-    Ok(res.json(
-        page.tickets
-            .into_iter()
-            .map(TicketView::from)
-            .collect::<Vec<_>>(),
-    ))
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct NewTicket {
-    /// 1 to 500 characters, not all spaces.
-    #[schema(pattern = r"\S", max_length = 500)]
-    subject: String,
-    /// Optional first message.
-    body: Option<String>,
-}
-
-#[utoipa::path(post, path = "/v1/tickets", tag = "tickets", request_body = NewTicket,
-    responses((status = 201, body = TicketView)))]
-pub async fn create_ticket(
-    core: Data,
-    caller: Caller,
-    body: web::Json<NewTicket>,
-) -> Result<HttpResponse> {
-    let body = body.into_inner();
-    let new = tickets::NewTicket {
-        subject: body.subject,
-        message: body.body,
-        ..Default::default()
-    };
-    let ticket = tickets::create(&core, &caller, new).await?;
-    Ok(HttpResponse::Created().json(TicketView::from(ticket)))
-}
-
-#[utoipa::path(get, path = "/v1/tickets/{id}", tag = "tickets", params(("id" = String, Path, format = Uuid, description = "The ticket id")), responses((status = 200, body = TicketView)))]
-pub async fn get_ticket(core: Data, caller: Caller, id: web::Path<String>) -> Result<HttpResponse> {
-    let ticket = tickets::get(&core, &caller, native_id(&id, "ticket")?).await?;
-    Ok(HttpResponse::Ok().json(TicketView::from(ticket)))
-}
-
-/// At least one of the two (a change of nothing is refused).
-#[derive(Deserialize, ToSchema)]
-#[schema(min_properties = 1)]
-pub struct TicketChange {
-    #[schema(pattern = r"\S", max_length = 500)]
-    subject: Option<String>,
-    /// `open`, `pending` or `closed`.
-    #[schema(pattern = "^(open|pending|closed)$")]
-    status: Option<String>,
-}
-
-#[utoipa::path(patch, path = "/v1/tickets/{id}", tag = "tickets", request_body = TicketChange,
-    params(("id" = String, Path, format = Uuid, description = "The ticket id")),
-    responses((status = 200, body = TicketView)))]
-pub async fn update_ticket(
-    core: Data,
-    caller: Caller,
-    id: web::Path<String>,
-    body: web::Json<TicketChange>,
-) -> Result<HttpResponse> {
-    let body = body.into_inner();
-    let change = tickets::Change {
-        subject: body.subject,
-        status: body
-            .status
-            .as_deref()
-            .map(|s| parse_status(s, "/status"))
-            .transpose()?,
-    };
-    let ticket = tickets::update(&core, &caller, native_id(&id, "ticket")?, change).await?;
-    Ok(HttpResponse::Ok().json(TicketView::from(ticket)))
-}
 
 #[utoipa::path(get, path = "/v1/tickets/{id}/messages", tag = "messages", params(("id" = String, Path, format = Uuid, description = "The ticket id")),
     responses((status = 200, body = [MessageView], description = "Oldest first, with attachments")))]
@@ -218,14 +82,17 @@ pub async fn create_message(
 }
 
 #[utoipa::path(get, path = "/v1/tickets/{ticket_id}/attachments", tag = "attachments",
-    params(("ticket_id" = String, Path, format = Uuid, description = "The ticket id")),
-    responses((status = 200, body = [AttachmentView])))]
+    params(("ticket_id" = String, Path, format = Uuid, description = "The ticket id"),
+        comments::Paging),
+    responses((status = 200, body = [AttachmentView], description = "A bare array")))]
 pub async fn list_attachments(
     core: Data,
     caller: Caller,
     id: web::Path<String>,
+    paging: web::Query<comments::Paging>,
 ) -> Result<HttpResponse> {
     let list = attachments::list(&core, &caller, native_id(&id, "ticket")?).await?;
+    let list = paging.apply(list)?;
     let viewer = Viewer::new(&core, &caller, &list.iter().collect::<Vec<_>>(), &[]).await?;
     Ok(HttpResponse::Ok().json(
         list.into_iter()

@@ -37,7 +37,7 @@ impl Modify for HostUp {
             "The dashboard's session cookie; writes must come from the same origin.",
         )));
         secure(doc, vec![("bearer", bearer()), ("hostupSession", cookie)]);
-        add_errors(doc, "application/problem+json", "Problem");
+        add_errors(doc, "application/problem+json", "Problem", &[]);
     }
 }
 

@@ -80,9 +80,10 @@ fn secure(doc: &mut Document, schemes: Vec<(&str, SecurityScheme)>) {
 }
 
 /// The error statuses every operation can answer, with the dialect's error body: `schema`
-/// (a component already in `doc`) as `content_type`. Operations that take a body may also
-/// answer 413 (a body over the server's limit) and 507 (no room left on the disk).
-fn add_errors(doc: &mut Document, content_type: &str, schema: &str) {
+/// (a component already in `doc`) as `content_type`, and the `extra` statuses of the dialect.
+/// Operations that take a body may also answer 413 (a body over the server's limit) and 507
+/// (no room left on the disk).
+fn add_errors(doc: &mut Document, content_type: &str, schema: &str, extra: &[u16]) {
     let error = |status: u16| {
         let description = match status {
             400 => "The request failed validation",
@@ -90,6 +91,7 @@ fn add_errors(doc: &mut Document, content_type: &str, schema: &str) {
             403 => "The credential may not do this",
             404 => "Not found, or not visible to the caller",
             413 => "The body is over the size limit",
+            422 => "The request failed validation",
             429 => "Too many requests, too many uploads in flight, or a quota reached; see the code and `Retry-After`",
             500 => "An internal error (the details are in the server's log)",
             503 => "Busy; see `Retry-After`",
@@ -114,6 +116,7 @@ fn add_errors(doc: &mut Document, content_type: &str, schema: &str) {
         ];
         for operation in operations.into_iter().flatten() {
             let mut statuses = vec![400, 401, 403, 404, 429, 500, 503];
+            statuses.extend(extra);
             if operation.request_body.is_some() {
                 statuses.extend([413, 507]);
             }

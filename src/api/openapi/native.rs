@@ -9,12 +9,16 @@ use utoipa::{Modify, OpenApi, ToSchema};
 
 use super::{add_errors, bearer, secure, FileForm};
 use crate::api::native;
+use crate::api::native::{comments, tickets};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "attache", description = "Helpdesk ticket attachments: native API (TopTickets shape)."),
     paths(
-        native::list_tickets, native::create_ticket, native::get_ticket, native::update_ticket,
+        tickets::list_tickets, tickets::create_ticket, tickets::get_ticket,
+        tickets::update_ticket, tickets::delete_ticket,
+        comments::list_comments, comments::create_comment, comments::get_comment,
+        comments::update_comment, comments::delete_comment,
         native::list_messages, native::create_message,
         native::list_attachments, native::upload_attachment, native::get_attachment,
         native::delete_attachment, native::download_url,
@@ -25,6 +29,7 @@ use crate::api::native;
         native::TicketView, native::AttachmentView, native::MessageView, native::NewTicket,
         native::TicketChange, native::NewMessage, native::DownloadView, native::RestrictionsView,
         native::MeView, native::UserView, Problem, FieldProblem, FileForm,
+        native::CommentView, native::NewComment, native::CommentChange,
     )),
     modifiers(&Native),
 )]
@@ -35,7 +40,7 @@ struct Native;
 impl Modify for Native {
     fn modify(&self, doc: &mut Document) {
         secure(doc, vec![("bearer", bearer())]);
-        add_errors(doc, "application/problem+json", "Problem");
+        add_errors(doc, "application/problem+json", "Problem", &[422]);
     }
 }
 

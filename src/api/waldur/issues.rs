@@ -32,7 +32,7 @@ struct Extra<'a> {
 
 /// Every key the official client's `Issue.from_dict` requires, with attache's values.
 fn issue_json(core: &Core, caller: &Caller, t: &Ticket, extra: Extra) -> Value {
-    let closed = t.status == Status::Closed;
+    let closed = t.status.is_done();
     json!({
         "url": issue_url(core, t.id),
         "uuid": t.id.hex(),
@@ -42,7 +42,7 @@ fn issue_json(core: &Core, caller: &Caller, t: &Ticket, extra: Extra) -> Value {
         "description": extra.description.unwrap_or_default(),
         "status": t.status.as_str(),
         "resolution": "",
-        // Resolved for a closed ticket; neither resolved nor canceled otherwise.
+        // Resolved for a resolved or closed ticket; neither resolved nor canceled otherwise.
         "resolved": if closed { Some(true) } else { None },
         "priority": t.priority.as_deref().unwrap_or_default(),
         "caller": url(core, "users", t.requester_id),

@@ -241,6 +241,9 @@ mod tests {
             requester_id: casey,
             created_at: now(),
             updated_at: now(),
+            resolved_at: None,
+            closed_at: None,
+            due_date: None,
             attachment_count: 0,
         };
         ticket.number = insert_ticket(&conn, &ticket).unwrap();

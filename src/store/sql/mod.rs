@@ -5,6 +5,7 @@ pub mod maintenance;
 pub mod messages;
 pub mod meta;
 pub mod sessions;
+mod ticket_match;
 pub mod tickets;
 pub mod users;
 

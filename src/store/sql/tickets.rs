@@ -3,13 +3,14 @@
 use rusqlite::types::ToSql;
 use rusqlite::{params, Connection, Row};
 
+pub use super::ticket_match::{CategoryMatch, TextMatch, TicketMatch, TicketSort};
 use super::{contains_pattern, named, optional};
-use crate::domain::{Status, Ticket, Timestamp};
+use crate::domain::{Sha256, Status, Ticket, Timestamp};
 use crate::ids::Id;
 
 const TICKET_COLUMNS: &str =
     "t.id, t.number, t.subject, t.status, t.priority, t.department, t.category,
-    t.requester_id, t.created_at, t.updated_at,
+    t.requester_id, t.created_at, t.updated_at, t.resolved_at, t.closed_at, t.due_date,
     (SELECT count(*) FROM attachments a WHERE a.ticket_id = t.id AND a.pending_until IS NULL)
         AS attachment_count";
 
@@ -26,6 +27,9 @@ fn ticket(row: &Row) -> rusqlite::Result<Ticket> {
         requester_id: row.get("requester_id")?,
         created_at: row.get("created_at")?,
         updated_at: row.get("updated_at")?,
+        resolved_at: row.get("resolved_at")?,
+        closed_at: row.get("closed_at")?,
+        due_date: row.get("due_date")?,
         attachment_count: row.get("attachment_count")?,
     })
 }
@@ -34,8 +38,10 @@ fn ticket(row: &Row) -> rusqlite::Result<Ticket> {
 pub fn insert_ticket(conn: &Connection, t: &Ticket) -> rusqlite::Result<i64> {
     conn.query_row(
         "INSERT INTO tickets (id, number, subject, status, priority, department, category,
-                              requester_id, created_at, updated_at)
-         VALUES (?1, (SELECT coalesce(max(number), 0) + 1 FROM tickets), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
+                              requester_id, created_at, updated_at, resolved_at, closed_at,
+                              due_date)
+         VALUES (?1, (SELECT coalesce(max(number), 0) + 1 FROM tickets), ?2, ?3, ?4, ?5, ?6, ?7,
+                 ?8, ?8, ?9, ?10, ?11)
          RETURNING number",
         params![
             t.id,
@@ -45,7 +51,10 @@ pub fn insert_ticket(conn: &Connection, t: &Ticket) -> rusqlite::Result<i64> {
             t.department,
             t.category,
             t.requester_id,
-            t.created_at
+            t.created_at,
+            t.resolved_at,
+            t.closed_at,
+            t.due_date,
         ],
         |row| row.get(0),
     )
@@ -54,67 +63,6 @@ pub fn insert_ticket(conn: &Connection, t: &Ticket) -> rusqlite::Result<i64> {
 pub fn ticket_by_id(conn: &Connection, id: Id) -> rusqlite::Result<Option<Ticket>> {
     let sql = format!("SELECT {TICKET_COLUMNS} FROM tickets t WHERE t.id = ?1");
     optional(conn.query_row(&sql, [id], ticket))
-}
-
-/// What a listing matches beyond who may see it, for dialects that filter on more than the
-/// status and the subject; every field set narrows the list.
-#[derive(Default, Clone, Debug)]
-pub struct TicketMatch {
-    /// Matches no ticket at all (a filter naming something that does not exist).
-    pub nothing: bool,
-    /// Closed tickets only, or only those not closed.
-    pub closed: Option<bool>,
-    pub number: Option<i64>,
-    /// Opened by this user (a filter, apart from what a customer may see).
-    pub requester: Option<Id>,
-    /// Case-insensitive substrings of the requester's name, all of them.
-    pub requester_name_contains: Vec<String>,
-    pub category: Option<CategoryMatch>,
-    pub text: Option<TextMatch>,
-}
-
-/// Tickets of one category; `or_none` also takes those without one (for a dialect that shows
-/// them under a default name).
-#[derive(Clone, Debug)]
-pub struct CategoryMatch {
-    pub name: String,
-    pub or_none: bool,
-}
-
-/// A case-insensitive substring of the subject, or of the ticket's key: `key_prefix`
-/// followed by its number.
-#[derive(Clone, Debug)]
-pub struct TextMatch {
-    pub needle: String,
-    pub key_prefix: String,
-}
-
-/// What a ticket listing sorts by (each key ascending or descending, then by id).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TicketSort {
-    Created,
-    Updated,
-    Category,
-    Number,
-    Status,
-    Priority,
-    Subject,
-    RequesterName,
-}
-
-impl TicketSort {
-    fn column(self) -> &'static str {
-        match self {
-            TicketSort::Created => "t.created_at",
-            TicketSort::Updated => "t.updated_at",
-            TicketSort::Category => "t.category",
-            TicketSort::Number => "t.number",
-            TicketSort::Status => "t.status",
-            TicketSort::Priority => "t.priority",
-            TicketSort::Subject => "t.subject",
-            TicketSort::RequesterName => "u.name",
-        }
-    }
 }
 
 #[derive(Default, Clone, Debug)]
@@ -145,6 +93,9 @@ const MATCHING: &str = "FROM tickets t LEFT JOIN users u ON u.id = t.requester_i
       AND (:opened_by IS NULL OR t.requester_id = :opened_by)
       AND (:category IS NULL OR t.category = :category
            OR (:category_or_none AND t.category IS NULL))
+      AND (:priority IS NULL OR t.priority = :priority
+           OR (:priority_or_none AND t.priority IS NULL))
+      AND (:statuses IS NULL OR instr(:statuses, ',' || t.status || ',') > 0)
       AND (:text IS NULL OR t.subject LIKE :text ESCAPE '\\'
            OR (:key_prefix || t.number) LIKE :text ESCAPE '\\')";
 
@@ -162,6 +113,11 @@ impl TicketFilter {
         let m = &self.matches;
         let pattern = |q: Option<&str>| q.map(contains_pattern);
         let category = m.category.as_ref();
+        let priority = m.priority.as_ref();
+        let statuses = (!m.statuses.is_empty()).then(|| {
+            let names: Vec<&str> = m.statuses.iter().map(|s| s.as_str()).collect();
+            format!(",{},", names.join(","))
+        });
         let fixed: Vec<(&str, Box<dyn ToSql>)> = vec![
             (":nothing", Box::new(m.nothing)),
             (":requester", Box::new(self.requester)),
@@ -179,6 +135,12 @@ impl TicketFilter {
                 ":category_or_none",
                 Box::new(category.is_some_and(|c| c.or_none)),
             ),
+            (":priority", Box::new(priority.map(|p| p.name.clone()))),
+            (
+                ":priority_or_none",
+                Box::new(priority.is_some_and(|p| p.or_none)),
+            ),
+            (":statuses", Box::new(statuses)),
             (
                 ":text",
                 Box::new(pattern(m.text.as_ref().map(|t| t.needle.as_str()))),
@@ -242,12 +204,42 @@ pub fn list_tickets(conn: &Connection, f: &TicketFilter) -> rusqlite::Result<Vec
     rows.collect()
 }
 
+/// Stores every field a change may touch.
 pub fn update_ticket(conn: &Connection, t: &Ticket) -> rusqlite::Result<()> {
     conn.execute(
-        "UPDATE tickets SET subject = ?2, status = ?3, updated_at = ?4 WHERE id = ?1",
-        params![t.id, t.subject, t.status.as_str(), t.updated_at],
+        "UPDATE tickets SET subject = ?2, status = ?3, updated_at = ?4, priority = ?5,
+                category = ?6, resolved_at = ?7, closed_at = ?8, due_date = ?9
+         WHERE id = ?1",
+        params![
+            t.id,
+            t.subject,
+            t.status.as_str(),
+            t.updated_at,
+            t.priority,
+            t.category,
+            t.resolved_at,
+            t.closed_at,
+            t.due_date,
+        ],
     )?;
     Ok(())
+}
+
+/// Deletes a ticket with its messages and attachments (their rows: the caller removes the
+/// files no attachment names any more). Returns the ids of the deleted attachments and the
+/// hashes they named.
+pub fn delete_ticket(conn: &Connection, id: Id) -> rusqlite::Result<(Vec<Id>, Vec<Sha256>)> {
+    let mut stmt = conn.prepare("SELECT id, sha256 FROM attachments WHERE ticket_id = ?1")?;
+    let rows: Vec<(Id, String)> = stmt
+        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    conn.execute("DELETE FROM attachments WHERE ticket_id = ?1", [id])?;
+    conn.execute("DELETE FROM messages WHERE ticket_id = ?1", [id])?;
+    conn.execute("DELETE FROM tickets WHERE id = ?1", [id])?;
+    let mut hashes: Vec<Sha256> = rows.iter().filter_map(|(_, h)| Sha256::parse(h)).collect();
+    hashes.sort_by_key(|h| h.0);
+    hashes.dedup();
+    Ok((rows.into_iter().map(|(id, _)| id).collect(), hashes))
 }
 
 pub fn touch_ticket(conn: &Connection, id: Id, at: &Timestamp) -> rusqlite::Result<()> {
@@ -290,6 +282,9 @@ mod tests {
             requester_id: requester,
             created_at: now(),
             updated_at: now(),
+            resolved_at: None,
+            closed_at: None,
+            due_date: None,
             attachment_count: 0,
         };
         t.number = insert_ticket(conn, &t).unwrap();

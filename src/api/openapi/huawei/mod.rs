@@ -78,7 +78,7 @@ impl Modify for Huawei {
                 parameters.push(language.clone());
             }
         }
-        add_errors(doc, "application/json", "OsmError");
+        add_errors(doc, "application/json", "OsmError", &[]);
     }
 }
 

@@ -50,7 +50,7 @@ impl Modify for Waldur {
         components
             .schemas
             .insert("DrfError".to_owned(), drf_error().into());
-        add_errors(doc, "application/json", "DrfError");
+        add_errors(doc, "application/json", "DrfError", &[]);
     }
 }
 
