@@ -1,7 +1,7 @@
 // attache as a test double from Node's built-in test runner (Node 18+, no packages):
 // one server for the file, on a free port, reset before each test.
 //
-//     ATTACHE_BIN=/path/to/attache node --test docs/testing/node/
+//     ATTACHE_BIN=/path/to/attache node --test docs/testing/node/attache.test.mjs
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
