@@ -564,12 +564,25 @@ async fn a_closed_ticket_takes_no_reply_until_it_is_reopened() {
 #[actix_web::test]
 async fn missing_tickets_and_attachments_answer_hostups_codes() {
     let app = spawn_app().await;
-    for id in ["tkt_01hxa3b4c5d6e7f8g9h0j1k2m3", "149943", "garbage"] {
+    for id in [
+        "tkt_01hxa3b4c5d6e7f8g9h0j1k2m3",
+        "149943",
+        "garbage",
+        "+1",
+        "-1",
+    ] {
         let (status, body) = json_of(&app, &app.customer, &format!("{BASE}/tickets/{id}")).await;
         problem(status, &body, 404, "not_found");
     }
     let ticket = open(&app, &app.customer, "Files", "support").await;
     let t = ticket["id"].as_str().unwrap();
+    // The path also takes the ticket's number, HostUp's "migration allowance"; not another's.
+    let number = ticket["number"].as_str().unwrap();
+    let (status, by_number) =
+        json_of(&app, &app.customer, &format!("{BASE}/tickets/{number}")).await;
+    assert_eq!((status, &by_number["id"]), (200, &ticket["id"]));
+    let (status, body) = json_of(&app, &app.other, &format!("{BASE}/tickets/{number}")).await;
+    problem(status, &body, 404, "not_found");
     let path = format!("{BASE}/attachments/tatt_01hxa3b4c5d6e7f8g9h0j1k2m3?ticketId={t}");
     let (status, body) = json_of(&app, &app.customer, &path).await;
     problem(status, &body, 404, "attachment_not_found");

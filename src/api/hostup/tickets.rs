@@ -106,12 +106,35 @@ pub async fn list_tickets(
     })))
 }
 
+/// A ticket named in a path: its `tkt_` id, or its number (HostUp's "migration allowance").
+async fn path_ticket(core: &Core, caller: &Caller, text: &str) -> Result<Id> {
+    let digits = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+    let Some(number) = text.parse::<i64>().ok().filter(|_| digits) else {
+        return ticket_id(text);
+    };
+    let query = tickets::ListQuery {
+        matches: tickets::TicketMatch {
+            number: Some(number),
+            ..Default::default()
+        },
+        limit: Some(1),
+        ..Default::default()
+    };
+    let found = tickets::list(core, caller, query).await?;
+    found
+        .tickets
+        .first()
+        .map(|t| t.id)
+        .ok_or(Error::NotFound("ticket"))
+}
+
 pub async fn ticket_detail(
     core: Data,
     caller: Caller,
     id: web::Path<String>,
 ) -> Result<HttpResponse> {
-    Ok(HttpResponse::Ok().json(views::detail(&core, &caller, ticket_id(&id)?).await?))
+    let id = path_ticket(&core, &caller, &id).await?;
+    Ok(HttpResponse::Ok().json(views::detail(&core, &caller, id).await?))
 }
 
 #[derive(Deserialize)]
@@ -246,7 +269,7 @@ pub async fn create_ticket(
 /// Moves a ticket to `status` (unless HostUp already shows it so) and answers its detail.
 async fn act(core: &Core, caller: &Caller, id: &str, status: Status) -> Result<HttpResponse> {
     caller.require(Scope::TicketsWrite)?;
-    let id = ticket_id(id)?;
+    let id = path_ticket(core, caller, id).await?;
     let ticket = tickets::visible(core, caller, id).await?;
     if ticket.status.is_done() != status.is_done() {
         let change = tickets::Change {
@@ -296,7 +319,7 @@ pub async fn reply(
     };
     let ids = upload_ids(&body.attachment_ids)?;
     caller.require(Scope::TicketsWrite)?;
-    let id = ticket_id(&id)?;
+    let id = path_ticket(&core, &caller, &id).await?;
     if tickets::visible(&core, &caller, id).await?.status.is_done() {
         return Err(Error::TicketClosed);
     }

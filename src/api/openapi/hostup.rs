@@ -288,25 +288,25 @@ fn create_ticket() {}
 
 /// A ticket with its opening message (`body`), attachments and thread.
 #[utoipa::path(get, path = "/api/v2/support/tickets/{id}", tag = "tickets",
-    params(("id" = String, Path, description = "A `tkt_` id")),
+    params(("id" = String, Path, description = "A `tkt_` id, or the ticket's number")),
     responses((status = 200, body = TicketDetail)))]
 fn ticket_detail() {}
 
 /// Closes a ticket; replies are refused until it is reopened.
 #[utoipa::path(post, path = "/api/v2/support/tickets/{id}/actions/close", tag = "tickets",
-    params(("id" = String, Path, description = "A `tkt_` id")),
+    params(("id" = String, Path, description = "A `tkt_` id, or the ticket's number")),
     responses((status = 200, body = TicketDetail)))]
 fn close() {}
 
 /// Reopens a closed ticket (an open one stays as it is).
 #[utoipa::path(post, path = "/api/v2/support/tickets/{id}/actions/reopen", tag = "tickets",
-    params(("id" = String, Path, description = "A `tkt_` id")),
+    params(("id" = String, Path, description = "A `tkt_` id, or the ticket's number")),
     responses((status = 200, body = TicketDetail)))]
 fn reopen() {}
 
 /// Replies on a ticket; the uploads it carries become ticket attachments (`tatt_`).
 #[utoipa::path(post, path = "/api/v2/support/tickets/{id}/messages", tag = "messages",
-    request_body = Reply, params(("id" = String, Path, description = "A `tkt_` id")),
+    request_body = Reply, params(("id" = String, Path, description = "A `tkt_` id, or the ticket's number")),
     responses((status = 201, body = Message),
         (status = 409, description = "`ticket_closed`: reopen the ticket first (attache's choice)",
             body = Problem, content_type = "application/problem+json")))]
