@@ -108,7 +108,9 @@ async fn the_documented_flow_ticket_upload_reply_detail_download() {
         .json()
         .await
         .unwrap();
-    let attachment = &detail["attachments"][0];
+    // HostUp's `attachments` are the opening post's; the reply's file is on the reply.
+    assert_eq!(detail["attachments"], json!([]));
+    let attachment = &detail["messages"][1]["attachments"][0];
     let tatt = attachment["id"].as_str().unwrap();
     assert!(is_spelled(tatt, "tatt_"), "{tatt}");
     assert_eq!(tatt[5..], satt[5..], "one id, spelled by state");
@@ -436,7 +438,7 @@ async fn an_unfinalized_upload_disappears_after_its_ttl() {
         .json()
         .await
         .unwrap();
-    let url = detail["attachments"][0]["downloadUrl"]
+    let url = detail["messages"][1]["attachments"][0]["downloadUrl"]
         .as_str()
         .unwrap()
         .trim_start_matches(&app.base)

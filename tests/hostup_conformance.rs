@@ -125,10 +125,13 @@ async fn a_ticket_and_its_detail_have_every_documented_field() {
     assert_eq!(detail["lastMessageAt"], staff["sentAt"]);
     assert_eq!(detail["messages"][1]["id"], reply["id"]);
     assert_eq!(
-        detail["attachments"][0]["id"],
+        detail["messages"][1]["attachments"][0]["id"],
         reply["attachments"][0]["id"]
     );
-    let download = detail["attachments"][0]["downloadUrl"].as_str().unwrap();
+    assert_eq!(detail["attachments"], json!([]), "only the opening post's");
+    let download = detail["messages"][1]["attachments"][0]["downloadUrl"]
+        .as_str()
+        .unwrap();
     let res = app
         .get(&app.customer, download.trim_start_matches(&app.base))
         .await;

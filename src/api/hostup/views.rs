@@ -147,10 +147,14 @@ pub async fn detail(core: &Core, caller: &Caller, id: Id) -> Result<TicketDetail
     let mut ids: Vec<Id> = thread.iter().map(|m| m.author_id).collect();
     ids.push(ticket.requester_id);
     let people: HashMap<Id, User> = users::by_id(core, ids).await?;
-    let body = thread.iter().find(|m| m.opening).map(|m| m.body.clone());
+    // The opening post: the message the ticket was opened with, else (a ticket opened without
+    // one, as fixtures seed them) its first message.
+    let opening = thread.iter().find(|m| m.opening).or(thread.first());
+    let body = opening.map(|m| m.body.clone());
     let last = thread.last().map(|m| m.created_at.to_string());
-    let attachments = thread
-        .iter()
+    // HostUp's `attachments` are the opening post's; each reply's are on its message.
+    let attachments = opening
+        .into_iter()
         .flat_map(|m| m.attachments.iter().cloned())
         .map(|a| attachment_view(core, a))
         .collect();

@@ -171,6 +171,7 @@ struct TicketDetail {
     message_count: i64,
     /// Always empty: attache links no services.
     linked_services: Vec<serde_json::Value>,
+    /// The opening post's; each reply's are on its message.
     attachments: Vec<Attachment>,
     messages: Vec<Message>,
 }
