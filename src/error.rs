@@ -65,6 +65,12 @@ pub enum Error {
     UploadTimeout { seconds: u64 },
     #[error("The server is busy. Retry after {retry_after} seconds.")]
     Busy { retry_after: u64 },
+    #[error("Cursor is invalid or malformed.")]
+    InvalidCursor,
+    #[error("The requested attachment could not be found.")]
+    AttachmentNotFound,
+    #[error("The ticket is closed; reopen it before replying.")]
+    TicketClosed,
     #[error("{}", quota_detail(*.quota, *.limit))]
     QuotaExceeded {
         quota: crate::core::quota::Quota,
@@ -98,6 +104,9 @@ impl Error {
             Error::TooManyUploads { .. } => ErrorCode::TooManyUploads,
             Error::UploadTimeout { .. } => ErrorCode::UploadTimeout,
             Error::QuotaExceeded { .. } => ErrorCode::QuotaExceeded,
+            Error::InvalidCursor => ErrorCode::InvalidCursor,
+            Error::AttachmentNotFound => ErrorCode::AttachmentNotFound,
+            Error::TicketClosed => ErrorCode::TicketClosed,
             Error::Internal(_) => ErrorCode::Internal,
         }
     }

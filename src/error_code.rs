@@ -27,6 +27,9 @@ pub enum ErrorCode {
     UploadTimeout,
     Busy,
     QuotaExceeded,
+    InvalidCursor,
+    AttachmentNotFound,
+    TicketClosed,
     /// Keep it last: the check below counts the codes up to it.
     Internal,
 }
@@ -62,6 +65,9 @@ impl ErrorCode {
         ErrorCode::UploadTimeout,
         ErrorCode::Busy,
         ErrorCode::QuotaExceeded,
+        ErrorCode::InvalidCursor,
+        ErrorCode::AttachmentNotFound,
+        ErrorCode::TicketClosed,
         ErrorCode::Internal,
     ];
 
@@ -88,6 +94,9 @@ impl ErrorCode {
             ErrorCode::UploadTimeout => ("upload_timeout", 408, "Upload took too long", "The whole body of an upload must arrive within `--upload-deadline` seconds; nothing was stored. Retry on a faster link, or ask for a longer deadline."),
             ErrorCode::Busy => ("busy", 503, "Busy", "The server is at its limit of work in progress (database connections or open files) and did not start this request; retry after `Retry-After` seconds."),
             ErrorCode::QuotaExceeded => ("quota_exceeded", 429, "Quota exceeded", "The caller reached one of its quotas: uploads waiting for a message (`--quota-pending-uploads`), bytes stored by its uploads (`--quota-stored-bytes`), or tickets opened in the last hour (`--quota-tickets-per-hour`); the detail names which. The hourly quota frees up after `Retry-After` seconds; the others when the caller's pending uploads are sent or expire, or its files are deleted."),
+            ErrorCode::InvalidCursor => ("invalid_cursor", 400, "Validation failed", "The `cursor` is not one this server gave out as `nextCursor`. Start again without a cursor."),
+            ErrorCode::AttachmentNotFound => ("attachment_not_found", 404, "Attachment not found", "The attachment does not exist, is not on the ticket named by `ticketId`, or the caller may not see it (HostUp's code for a download)."),
+            ErrorCode::TicketClosed => ("ticket_closed", 409, "Ticket closed", "The ticket is closed: reopen it (`POST /api/v2/support/tickets/{id}/actions/reopen`) before replying. HostUp does not document its answer; this code and status are attache's."),
             ErrorCode::Internal => ("internal_error", 500, "Internal error", "Something failed inside the server. The request id identifies the log line."),
         };
         Description {

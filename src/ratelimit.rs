@@ -109,3 +109,25 @@ pub async fn reset_header(
     }
     Ok(res)
 }
+
+/// HostUp's `X-RateLimit-Reset`: the ISO time the window resets (its documents, §11), where
+/// the other dialects say seconds. Rewrites the seconds `reset_header` and injected faults
+/// write, so it wraps outside both.
+pub async fn reset_time_header(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut res = next.call(req).await?;
+    let seconds = res
+        .headers()
+        .get("x-ratelimit-reset")
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if let Some(seconds) = seconds {
+        let at = crate::domain::now().plus(std::time::Duration::from_secs(seconds));
+        if let Ok(value) = HeaderValue::from_str(&at.to_string()) {
+            res.headers_mut()
+                .insert(HeaderName::from_static("x-ratelimit-reset"), value);
+        }
+    }
+    Ok(res)
+}

@@ -126,18 +126,22 @@ fn native_scope(cfg: &mut web::ServiceConfig, layers: &Layers) {
 #[rustfmt::skip]
 fn hostup_scope(cfg: &mut web::ServiceConfig, layers: &Layers) {
     let support = under("/api/v2/support")
+        .route("/api/v2/support/departments", get().to(hostup::departments))
         .route("/api/v2/support/attachments", post().to(hostup::upload))
         .route("/api/v2/support/attachments/{id}", get().to(hostup::download))
         .route("/api/v2/support/tickets", get().to(hostup::list_tickets))
         .route("/api/v2/support/tickets", post().to(hostup::create_ticket))
         .route("/api/v2/support/tickets/{id}", get().to(hostup::ticket_detail))
         .route("/api/v2/support/tickets/{id}/messages", post().to(hostup::reply))
+        .route("/api/v2/support/tickets/{id}/actions/close", post().to(hostup::close))
+        .route("/api/v2/support/tickets/{id}/actions/reopen", post().to(hostup::reopen))
         .route("/api/v2/support/openapi.json", get().to(openapi::hostup));
     cfg.service(
         support.scope()
             .wrap(Condition::new(layers.limited, Governor::new(&layers.api)))
             .wrap(Condition::new(layers.test_mode, from_fn(faults::inject)))
-            .wrap(from_fn(ratelimit::reset_header)),
+            .wrap(from_fn(ratelimit::reset_header))
+            .wrap(from_fn(ratelimit::reset_time_header)),
     );
 }
 

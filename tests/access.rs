@@ -111,7 +111,10 @@ async fn a_customers_lists_hold_only_their_own_tickets_in_every_dialect() {
     assert_eq!(field(&native, "subject"), ["Casey's"]);
     let (hostup, _) = get("/api/v2/support/tickets").await;
     assert_eq!(field(&hostup["data"], "subject"), ["Casey's"]);
-    assert_eq!(hostup["pagination"]["total"], 1);
+    assert_eq!(
+        (&hostup["hasMore"], &hostup["nextCursor"]),
+        (&json!(false), &Value::Null)
+    );
     let (issues, count) = get("/api/support-issues/").await;
     assert_eq!(field(&issues, "summary"), ["Casey's"]);
     assert_eq!(count.as_deref(), Some("1"));

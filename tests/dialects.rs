@@ -171,7 +171,12 @@ async fn the_same_bytes_through_every_dialect_are_one_blob_on_one_ticket() {
         .await
         .unwrap();
     assert_eq!(
-        hostup["attachments"].as_array().unwrap().len(),
+        hostup["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["attachments"].as_array().unwrap().len())
+            .sum::<usize>(),
         2,
         "the attachments carried by messages"
     );

@@ -46,6 +46,9 @@ fn example(code: ErrorCode) -> Error {
             limit: 30,
             retry_after: Some(7),
         },
+        ErrorCode::InvalidCursor => Error::InvalidCursor,
+        ErrorCode::AttachmentNotFound => Error::AttachmentNotFound,
+        ErrorCode::TicketClosed => Error::TicketClosed,
         ErrorCode::Internal => Error::Internal(anyhow::anyhow!("the disk caught fire")),
     }
 }

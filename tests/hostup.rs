@@ -108,7 +108,9 @@ async fn the_documented_flow_ticket_upload_reply_detail_download() {
         .json()
         .await
         .unwrap();
-    let attachment = &detail["attachments"][0];
+    // HostUp's `attachments` are the opening post's; the reply's file is on the reply.
+    assert_eq!(detail["attachments"], json!([]));
+    let attachment = &detail["messages"][1]["attachments"][0];
     let tatt = attachment["id"].as_str().unwrap();
     assert!(is_spelled(tatt, "tatt_"), "{tatt}");
     assert_eq!(tatt[5..], satt[5..], "one id, spelled by state");
@@ -173,15 +175,25 @@ async fn downloads_need_the_ticket_and_check_it() {
     assert_eq!(res.status(), 400);
     assert_eq!(res.headers()["content-type"], "application/problem+json");
     let body: Value = res.json().await.unwrap();
-    assert_eq!(body["errors"][0]["pointer"], "/ticketId");
     assert_eq!(
-        app.get(
+        body["errors"][0]["pointer"], "?ticketId",
+        "HostUp's query pointer"
+    );
+    let res = app
+        .get(
             &app.customer,
-            &format!("{BASE}/attachments/{tatt}?ticketId={o}")
+            &format!("{BASE}/attachments/{tatt}?ticketId={o}"),
         )
-        .await
-        .status(),
-        404
+        .await;
+    assert_eq!(res.status(), 404);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        (&body["code"], &body["title"], &body["detail"]),
+        (
+            &json!("attachment_not_found"),
+            &json!("Attachment not found"),
+            &json!("The requested attachment could not be found.")
+        )
     );
     assert_eq!(
         app.get(
@@ -282,7 +294,7 @@ async fn a_ticketless_upload_named_in_a_new_ticket_becomes_its_attachment() {
         .json()
         .await
         .unwrap();
-    let body = json!({"subject": "With a file", "message": "See attached", "attachmentIds": [up["attachmentId"]]});
+    let body = json!({"subject": "With a file", "message": "See attached", "departmentSlug": "vps", "attachmentIds": [up["attachmentId"]]});
     let res = app
         .post_json(&app.customer, &format!("{BASE}/tickets"), body)
         .await;
@@ -298,8 +310,20 @@ async fn the_list_pages_and_the_cookie_works_but_not_cross_site() {
     for i in 0..3 {
         new_ticket(&app, &app.customer, &format!("Ticket {i}")).await;
     }
+    let first: Value = app
+        .get(&app.customer, &format!("{BASE}/tickets?limit=2"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(first["data"].as_array().unwrap().len(), 2);
+    assert_eq!(first["hasMore"], true);
+    let cursor = first["nextCursor"].as_str().unwrap();
     let page: Value = app
-        .get(&app.customer, &format!("{BASE}/tickets?perPage=2&page=2"))
+        .get(
+            &app.customer,
+            &format!("{BASE}/tickets?limit=2&cursor={cursor}"),
+        )
         .await
         .json()
         .await
@@ -307,8 +331,8 @@ async fn the_list_pages_and_the_cookie_works_but_not_cross_site() {
     assert_eq!(page["data"].as_array().unwrap().len(), 1);
     assert_eq!(page["data"][0]["subject"], "Ticket 0");
     assert_eq!(
-        page["pagination"],
-        json!({"page": 2, "perPage": 2, "total": 3, "totalPages": 2})
+        (&page["hasMore"], &page["nextCursor"]),
+        (&json!(false), &Value::Null)
     );
 
     let cookie = format!("hostup_session={}", app.customer);
@@ -324,7 +348,7 @@ async fn the_list_pages_and_the_cookie_works_but_not_cross_site() {
         .client
         .post(app.url(&format!("{BASE}/tickets")))
         .header("Cookie", &cookie)
-        .json(&json!({"subject": "s", "message": "m"}))
+        .json(&json!({"subject": "s", "message": "m", "departmentSlug": "billing"}))
         .send()
         .await
         .unwrap();
@@ -338,7 +362,7 @@ async fn the_list_pages_and_the_cookie_works_but_not_cross_site() {
         .post(app.url(&format!("{BASE}/tickets")))
         .header("Cookie", &cookie)
         .header("Origin", "https://evil.example")
-        .json(&json!({"subject": "s", "message": "m"}))
+        .json(&json!({"subject": "s", "message": "m", "departmentSlug": "billing"}))
         .send()
         .await
         .unwrap();
@@ -414,7 +438,7 @@ async fn an_unfinalized_upload_disappears_after_its_ttl() {
         .json()
         .await
         .unwrap();
-    let url = detail["attachments"][0]["downloadUrl"]
+    let url = detail["messages"][1]["attachments"][0]["downloadUrl"]
         .as_str()
         .unwrap()
         .trim_start_matches(&app.base)

@@ -317,7 +317,15 @@ async fn an_injected_fault_answers_in_each_dialects_own_shape() {
     assert_eq!(body["code"], "rate_limited", "{body}");
     assert_eq!(headers["retry-after"], "7");
     assert_eq!(headers["x-ratelimit-remaining"], "0");
-    assert_eq!(headers["x-ratelimit-reset"], "7");
+    // HostUp's `X-RateLimit-Reset` is the ISO time the window resets, 7 seconds from now.
+    let reset = headers["x-ratelimit-reset"].to_str().unwrap();
+    let reset = time::OffsetDateTime::parse(reset, &time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|e| panic!("{reset}: {e}"));
+    let ahead = reset - time::OffsetDateTime::now_utc();
+    assert!(
+        ahead.whole_seconds() <= 8 && ahead.whole_seconds() >= 5,
+        "{ahead}"
+    );
     assert!(headers["x-ratelimit-limit"]
         .to_str()
         .unwrap()

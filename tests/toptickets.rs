@@ -733,7 +733,7 @@ async fn each_core_status_reads_in_every_dialect_as_the_table_says() {
             "customer_reply",
             1,
         ),
-        (Status::Pending, "pending", "pending", "pending", 17),
+        (Status::Pending, "pending", "answered", "pending", 17),
         (Status::OnHold, "pending", "on_hold", "on_hold", 5),
         (Status::Resolved, "resolved", "closed", "resolved", 2),
         (Status::Closed, "closed", "closed", "closed", 3),
@@ -761,6 +761,13 @@ async fn each_core_status_reads_in_every_dialect_as_the_table_says() {
         let path = format!("/api/v2/support/tickets/{}", id.prefixed("tkt"));
         let detail = json_of(app.get(&app.customer, &path).await, 200).await;
         assert_eq!(detail["status"], hostup, "{core:?}");
+        let path = format!("/api/v2/support/tickets?status={hostup}");
+        let page = json_of(app.get(&app.customer, &path).await, 200).await;
+        assert_eq!(
+            page["data"][0]["id"],
+            id.prefixed("tkt"),
+            "{core:?}: HostUp's filter"
+        );
         let issue: Value = app
             .client
             .get(app.url(&format!("/api/support-issues/{}/", id.hex())))

@@ -246,7 +246,15 @@ async fn bind_the_pending_upload(server: &Running, manifest: &Value) {
     let dana = manifest["keys"]["dana"].as_str().unwrap();
     let detail_url = format!("{}/api/v2/support/tickets/{ticket}", server.base);
     let before = json_of(get(&detail_url, dana).await).await;
-    let bound_before = before["attachments"].as_array().unwrap().len();
+    // HostUp's `attachments` are the opening post's; a reply's are on its message.
+    let carried = |detail: &Value| -> Vec<Value> {
+        let messages = detail["messages"].as_array().unwrap();
+        let files = messages
+            .iter()
+            .flat_map(|m| m["attachments"].as_array().unwrap());
+        files.cloned().collect()
+    };
+    let bound_before = carried(&before).len();
     let res = reqwest::Client::new()
         .post(format!("{detail_url}/messages"))
         .bearer_auth(dana)
@@ -256,7 +264,7 @@ async fn bind_the_pending_upload(server: &Running, manifest: &Value) {
         .unwrap();
     assert_eq!(res.status(), 201);
     let after = json_of(get(&detail_url, dana).await).await;
-    let attachments = after["attachments"].as_array().unwrap();
+    let attachments = carried(&after);
     assert_eq!(attachments.len(), bound_before + 1, "{after}");
     let bound = attachments
         .iter()

@@ -13,16 +13,16 @@ use serde::Serialize;
 /// | `open`           | being worked on (attache 0.1's `open`)    | `open`             | `open`           | `open`             | 0                |
 /// | `in_progress`    | an agent has taken it up                  | `open`             | `in_progress`    | `in_progress`      | 1                |
 /// | `customer_reply` | the customer answered, staff's turn       | `open`             | `customer_reply` | `customer_reply`   | 1                |
-/// | `pending`        | waiting on the customer (0.1's `pending`) | `pending`          | `pending`\*      | `pending`          | 17               |
+/// | `pending`        | waiting on the customer (0.1's `pending`) | `pending`          | `answered`       | `pending`          | 17               |
 /// | `on_hold`        | parked, nobody's turn                     | `pending`          | `on_hold`        | `on_hold`          | 5                |
 /// | `resolved`       | solved, may still be reopened             | `resolved`         | `closed`         | `resolved`         | 2                |
 /// | `closed`         | finished (0.1's `closed`)                 | `closed`           | `closed`         | `closed`           | 3                |
 ///
 /// Every TopTickets and HostUp value is the name of exactly one core value (HostUp's
 /// `answered` is `pending`; its `unknown` is never answered), so what a client sets reads
-/// back as it was set. \*HostUp still answers 0.1's `pending` where its documents say
-/// `answered`: that dialect's own work renames it. The three values of attache 0.1
-/// (`open`, `pending`, `closed`) keep their meaning and their answers in every dialect.
+/// back as it was set. The three values of attache 0.1 (`open`, `pending`, `closed`) keep
+/// their meaning in every dialect, and their answers in every dialect but HostUp's, which
+/// says `answered` for `pending`, as its documents do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {

@@ -4,6 +4,7 @@
 
 pub mod aksk;
 pub mod binary;
+pub mod hostup;
 pub mod python;
 
 use std::io::{Read, Write};

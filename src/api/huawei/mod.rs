@@ -97,6 +97,9 @@ fn osm_error(code: ErrorCode, path: &str) -> OsmError {
         ErrorCode::QuotaExceeded => business("OSM.01010005", "超出配额限制。"),
         ErrorCode::InsufficientStorage => osm("OSM.0004", "存储空间不足。"),
         ErrorCode::Busy => osm("OSM.0004", "系统繁忙，请稍后重试。"),
+        ErrorCode::InvalidCursor => osm("OSM.0001", "参数校验失败。"),
+        ErrorCode::AttachmentNotFound => osm("APIGW.0101", "API不存在或资源不存在。"),
+        ErrorCode::TicketClosed => osm("OSM.0001", "工单已关闭，请先重新打开。"),
         ErrorCode::Internal => osm("OSM.0004", "系统内部错误。"),
     }
 }

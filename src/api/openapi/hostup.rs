@@ -15,10 +15,11 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 #[openapi(
     info(title = "attache: HostUp dialect",
         description = "HostUp's support API v2 over attache: `tkt_`/`tmsg_`/`satt_`/`tatt_` ids, camelCase JSON, RFC 9457 errors."),
-    paths(upload, download, list_tickets, create_ticket, ticket_detail, reply),
+    paths(departments, upload, download, list_tickets, create_ticket, ticket_detail, close,
+        reopen, reply),
     components(schemas(
-        UploadForm, Upload, Attachment, Message, Ticket, TicketDetail, TicketPage, Pagination,
-        NewTicket, Reply, Problem, FieldProblem,
+        UploadForm, Upload, Attachment, Sender, Message, Status, Priority, Ticket, TicketDetail,
+        TicketPage, Department, Departments, NewTicket, CcEmail, Reply, Problem, FieldProblem,
     )),
     modifiers(&HostUp),
 )]
@@ -69,35 +70,82 @@ struct Upload {
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct Attachment {
+    /// A `tatt_` id.
     id: String,
     filename: String,
     byte_length: i64,
     content_type: String,
     uploaded_at: String,
+    /// `<public URL>/api/v2/support/attachments/tatt_…?ticketId=tkt_…`
     download_url: String,
 }
 
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+enum Sender {
+    Customer,
+    Staff,
+}
+
+/// A reply (and each message of a ticket's thread).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 struct Message {
+    /// A `tmsg_` id.
     id: String,
-    body: String,
-    author_id: String,
-    created_at: String,
+    ticket_id: String,
+    sent_at: Option<String>,
+    body: Option<String>,
+    sender: Sender,
+    sender_name: Option<String>,
+    /// What the reply sent; `false` in a ticket's thread (attache does not keep it).
+    encrypted: bool,
     attachments: Vec<Attachment>,
 }
 
 #[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+enum Status {
+    Open,
+    Answered,
+    CustomerReply,
+    InProgress,
+    OnHold,
+    Closed,
+    Unknown,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+enum Priority {
+    Low,
+    Medium,
+    High,
+    Urgent,
+    Critical,
+}
+
+/// A ticket summary.
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct Ticket {
+    /// A `tkt_` id.
     id: String,
-    number: i64,
-    subject: String,
-    status: String,
-    priority: Option<String>,
-    department_slug: Option<String>,
-    created_at: String,
-    updated_at: String,
+    /// A numeric string, such as `"149943"`.
+    #[schema(pattern = "^[0-9]+$")]
+    number: String,
+    subject: Option<String>,
+    status: Status,
+    priority: Priority,
+    department_slug: String,
+    department_name: Option<String>,
+    created_at: Option<String>,
+    updated_at: Option<String>,
+    last_message_at: Option<String>,
+    /// Always empty: attache does not keep them.
+    cc_emails: Vec<String>,
+    requester_name: Option<String>,
+    /// attache's own.
     attachment_count: i64,
 }
 
@@ -105,59 +153,92 @@ struct Ticket {
 #[serde(rename_all = "camelCase")]
 struct TicketDetail {
     id: String,
-    number: i64,
-    subject: String,
-    status: String,
-    priority: Option<String>,
-    department_slug: Option<String>,
-    created_at: String,
-    updated_at: String,
+    #[schema(pattern = "^[0-9]+$")]
+    number: String,
+    subject: Option<String>,
+    /// The opening message.
+    body: Option<String>,
+    status: Status,
+    priority: Priority,
+    department_slug: String,
+    department_name: Option<String>,
+    created_at: Option<String>,
+    updated_at: Option<String>,
+    last_message_at: Option<String>,
+    cc_emails: Vec<String>,
+    requester_name: Option<String>,
     attachment_count: i64,
-    /// The first message's body.
-    body: String,
+    message_count: i64,
+    /// Always empty: attache links no services.
+    linked_services: Vec<serde_json::Value>,
+    /// The opening post's; each reply's are on its message.
     attachments: Vec<Attachment>,
     messages: Vec<Message>,
 }
 
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct Pagination {
-    page: u32,
-    per_page: u32,
-    total: u64,
-    total_pages: u64,
+struct TicketPage {
+    data: Vec<Ticket>,
+    has_more: bool,
+    /// `null` on the last page; else send it back as `cursor`.
+    next_cursor: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
-struct TicketPage {
-    data: Vec<Ticket>,
-    pagination: Pagination,
+#[serde(rename_all = "camelCase")]
+struct Department {
+    slug: String,
+    display_name: String,
+    description: Option<String>,
+    email: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct Departments {
+    departments: Vec<Department>,
 }
 
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct NewTicket {
+    /// A slug of `GET /api/v2/support/departments`.
+    #[schema(value_type = String, pattern = "^(general-web-hosting|domain-names|vps|billing|support|hardware)$")]
+    department_slug: String,
     /// 1 to 500 characters, not all spaces.
     #[schema(pattern = r"\S", max_length = 500)]
     subject: String,
+    #[schema(pattern = r"\S", max_length = 65536)]
     message: String,
-    #[schema(max_length = 100)]
-    priority: Option<String>,
-    #[schema(max_length = 100)]
-    department_slug: Option<String>,
-    /// `satt_` ids of uploads the first message carries.
+    /// `null` or absent: none, shown as `medium`.
+    priority: Option<Priority>,
+    /// Accepted and checked, not kept.
+    #[schema(nullable = false)]
+    cc_emails: Option<Vec<CcEmail>>,
+    /// Required when `priority` is `critical`; not kept.
+    critical_reason: Option<String>,
+    ai_summary: Option<String>,
+    ai_helpful: Option<bool>,
+    /// attache's own: `satt_` ids of uploads the opening message carries.
     #[schema(nullable = false)]
     attachment_ids: Option<Vec<String>>,
 }
 
+/// An e-mail address.
+#[derive(Serialize, ToSchema)]
+#[schema(value_type = String, format = Email)]
+struct CcEmail(String);
+
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct Reply {
+    #[schema(max_length = 65536)]
     message: String,
-    /// Accepted as HostUp sends it; attache stores messages as given.
+    /// Echoed in the answer; attache does not keep it.
     #[schema(nullable = false)]
     encrypted: Option<bool>,
-    /// `satt_` ids of uploads this reply carries.
+    /// attache's own: `satt_` ids of uploads this reply carries, besides those uploaded with
+    /// this ticket's `ticketId`.
     #[schema(nullable = false)]
     attachment_ids: Option<Vec<String>>,
 }
@@ -171,22 +252,34 @@ fn upload() {}
 /// The bytes of an attachment (ranges and conditional requests as RFC 9110 says).
 #[utoipa::path(get, path = "/api/v2/support/attachments/{id}", tag = "attachments",
     params(("id" = String, Path, description = "A `tatt_` or `satt_` id"),
-        ("ticketId" = String, Query, description = "The `tkt_` id of its ticket")),
+        ("ticketId" = String, Query, pattern = "^tkt_[0-7][0-9a-hjkmnp-tv-z]{25}$",
+            description = "The `tkt_` id of its ticket; without it, or malformed, 400 `invalid_request`")),
     responses(
         (status = 200, description = "The file", content_type = "*/*", body = Vec<u8>),
         (status = 206, description = "The requested ranges", content_type = "*/*", body = Vec<u8>),
         (status = 304, description = "Not modified"),
+        (status = 404, description = "`attachment_not_found`"),
         (status = 416, description = "No requested range is within the file"),
     ))]
 fn download() {}
 
-/// The caller's tickets, newest first.
+/// The departments a new ticket may name.
+#[utoipa::path(get, path = "/api/v2/support/departments", tag = "departments",
+    responses((status = 200, body = Departments)))]
+fn departments() {}
+
+/// The caller's tickets, newest first, a cursor page at a time.
 #[utoipa::path(get, path = "/api/v2/support/tickets", tag = "tickets",
-    params(("page" = Option<u64>, Query, maximum = 4294967295_u64, description = "From 1"),
-        ("perPage" = Option<u64>, Query, maximum = 4294967295_u64,
-            description = "1 to 100 (default 25); others are clamped"),
-        ("status" = Option<String>, Query, pattern = "^(open|pending|closed)$",
-            description = "`open`, `pending` or `closed`")),
+    params(("limit" = Option<u64>, Query, minimum = 1, maximum = 100,
+            description = "1 to 100 (default 20); others are `invalid_request`"),
+        ("cursor" = Option<String>, Query, pattern = "^cur_[0-7][0-9a-hjkmnp-tv-z]{25}$",
+            description = "Opaque: the previous page's `nextCursor`; anything else is 400 `invalid_cursor`"),
+        ("status" = Option<String>, Query,
+            pattern = "^(open|answered|customer_reply|in_progress|on_hold|closed)$",
+            description = "A HostUp status (not `unknown`)"),
+        ("departmentSlug" = Option<String>, Query,
+            pattern = "^(general-web-hosting|domain-names|vps|billing|support|hardware)$",
+            description = "A slug of `GET /api/v2/support/departments`")),
     responses((status = 200, body = TicketPage)))]
 fn list_tickets() {}
 
@@ -194,13 +287,28 @@ fn list_tickets() {}
     responses((status = 201, body = TicketDetail)))]
 fn create_ticket() {}
 
+/// A ticket with its opening message (`body`), attachments and thread.
 #[utoipa::path(get, path = "/api/v2/support/tickets/{id}", tag = "tickets",
-    params(("id" = String, Path, description = "A `tkt_` id")),
+    params(("id" = String, Path, description = "A `tkt_` id, or the ticket's number")),
     responses((status = 200, body = TicketDetail)))]
 fn ticket_detail() {}
 
-/// Replies on a ticket; the uploads it names become ticket attachments (`tatt_`).
+/// Closes a ticket; replies are refused until it is reopened.
+#[utoipa::path(post, path = "/api/v2/support/tickets/{id}/actions/close", tag = "tickets",
+    params(("id" = String, Path, description = "A `tkt_` id, or the ticket's number")),
+    responses((status = 200, body = TicketDetail)))]
+fn close() {}
+
+/// Reopens a closed ticket (an open one stays as it is).
+#[utoipa::path(post, path = "/api/v2/support/tickets/{id}/actions/reopen", tag = "tickets",
+    params(("id" = String, Path, description = "A `tkt_` id, or the ticket's number")),
+    responses((status = 200, body = TicketDetail)))]
+fn reopen() {}
+
+/// Replies on a ticket; the uploads it carries become ticket attachments (`tatt_`).
 #[utoipa::path(post, path = "/api/v2/support/tickets/{id}/messages", tag = "messages",
-    request_body = Reply, params(("id" = String, Path, description = "A `tkt_` id")),
-    responses((status = 201, body = Message)))]
+    request_body = Reply, params(("id" = String, Path, description = "A `tkt_` id, or the ticket's number")),
+    responses((status = 201, body = Message),
+        (status = 409, description = "`ticket_closed`: reopen the ticket first (attache's choice)",
+            body = Problem, content_type = "application/problem+json")))]
 fn reply() {}

@@ -80,6 +80,9 @@ fn drf_detail(info: &ErrorInfo, req: &HttpRequest) -> String {
         | ErrorCode::InsufficientStorage
         | ErrorCode::Busy
         | ErrorCode::QuotaExceeded
+        | ErrorCode::InvalidCursor
+        | ErrorCode::AttachmentNotFound
+        | ErrorCode::TicketClosed
         | ErrorCode::Internal => info.detail.clone(),
     }
 }

@@ -22,6 +22,8 @@ pub struct TicketMatch {
     pub priority: Option<CategoryMatch>,
     /// Any of these statuses (a dialect's name for several core statuses); empty: any.
     pub statuses: Vec<Status>,
+    /// Tickets of this department only (HostUp's `departmentSlug`).
+    pub department: Option<String>,
     pub text: Option<TextMatch>,
 }
 

@@ -96,6 +96,7 @@ const MATCHING: &str = "FROM tickets t LEFT JOIN users u ON u.id = t.requester_i
       AND (:priority IS NULL OR t.priority = :priority
            OR (:priority_or_none AND t.priority IS NULL))
       AND (:statuses IS NULL OR instr(:statuses, ',' || t.status || ',') > 0)
+      AND (:department IS NULL OR t.department = :department)
       AND (:text IS NULL OR t.subject LIKE :text ESCAPE '\\'
            OR (:key_prefix || t.number) LIKE :text ESCAPE '\\')";
 
@@ -141,6 +142,7 @@ impl TicketFilter {
                 Box::new(priority.is_some_and(|p| p.or_none)),
             ),
             (":statuses", Box::new(statuses)),
+            (":department", Box::new(m.department.clone())),
             (
                 ":text",
                 Box::new(pattern(m.text.as_ref().map(|t| t.needle.as_str()))),

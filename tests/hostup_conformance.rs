@@ -1,0 +1,249 @@
+//! HostUp's v2 support API as its documents describe it (the fact sheet,
+//! ../shared/vendors/hostup.md), over plain HTTP: departments, a ticket and its detail with
+//! every field's JSON type, creating, replying, closing and reopening. Paging, filters, error
+//! codes and 429s are in tests/hostup_paging.rs.
+
+mod common;
+
+use std::collections::HashSet;
+
+use common::hostup::*;
+use common::{png, spawn_app};
+use reqwest::multipart::{Form, Part};
+use serde_json::{json, Value};
+
+#[actix_web::test]
+async fn departments_are_listed_as_documented() {
+    let app = spawn_app().await;
+    let (status, body) = json_of(&app, &app.customer, &format!("{BASE}/departments")).await;
+    assert_eq!(status, 200);
+    let departments = body["departments"].as_array().unwrap();
+    let slugs: Vec<&str> = departments
+        .iter()
+        .map(|d| d["slug"].as_str().unwrap())
+        .collect();
+    for slug in ["general-web-hosting", "domain-names", "vps", "billing"] {
+        assert!(slugs.contains(&slug), "{slug}");
+    }
+    for d in departments {
+        assert!(d["displayName"].is_string(), "{d}");
+        assert!(d["description"].is_string() || d["description"].is_null());
+        assert!(d["email"].is_string() || d["email"].is_null());
+    }
+    // A new ticket takes only those slugs, and shows the department's name.
+    let ticket = open(&app, &app.customer, "DNS", "domain-names").await;
+    assert_eq!(ticket["departmentName"], "Domain names");
+    let body = json!({"departmentSlug": "nowhere", "subject": "s", "message": "m"});
+    let (status, body) = create(&app, &app.customer, body).await;
+    let pointers = problem(status, &body, 400, "invalid_request");
+    assert_eq!(pointers, ["/departmentSlug"]);
+}
+
+#[actix_web::test]
+async fn a_ticket_and_its_detail_have_every_documented_field() {
+    let app = spawn_app().await;
+    let body = json!({
+        "departmentSlug": "billing", "subject": "Invoice 42", "message": "Charged twice.",
+        "priority": "high", "ccEmails": ["someone@example.com"],
+        "aiSummary": null, "aiHelpful": true,
+    });
+    let (status, ticket) = create(&app, &app.customer, body).await;
+    assert_eq!(status, 201, "{ticket}");
+    check_detail(&ticket);
+    let id = ticket["id"].as_str().unwrap();
+    assert_eq!(ticket["body"], "Charged twice.");
+    assert_eq!(ticket["priority"], "high");
+    assert_eq!(
+        (&ticket["departmentSlug"], &ticket["departmentName"]),
+        (&json!("billing"), &json!("Billing"))
+    );
+    assert_eq!(ticket["requesterName"], "casey");
+    assert_eq!(ticket["messageCount"], 1);
+    assert_eq!(ticket["ccEmails"], json!([]), "accepted, not kept");
+
+    // A reply carrying an upload pinned to the ticket, then a staff reply.
+    let form = Form::new()
+        .part("file", Part::bytes(png("log")).file_name("screen.png"))
+        .text("ticketId", id.to_owned());
+    let res = app
+        .client
+        .post(app.url(&format!("{BASE}/attachments")))
+        .bearer_auth(&app.customer)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let reply_path = format!("{BASE}/tickets/{id}/messages");
+    let res = app
+        .post_json(
+            &app.customer,
+            &reply_path,
+            json!({"message": "Screenshot.", "encrypted": true}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let reply: Value = res.json().await.unwrap();
+    check_message(&reply, id);
+    let keys: HashSet<&str> = reply
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
+    let documented = [
+        "id",
+        "ticketId",
+        "sentAt",
+        "body",
+        "sender",
+        "senderName",
+        "encrypted",
+        "attachments",
+    ];
+    assert_eq!(keys, documented.into_iter().collect());
+    assert_eq!(
+        (&reply["sender"], &reply["senderName"], &reply["encrypted"]),
+        (&json!("customer"), &json!("casey"), &json!(true))
+    );
+    assert_eq!(reply["attachments"][0]["filename"], "screen.png");
+    let res = app
+        .post_json(&app.agent, &reply_path, json!({"message": "Refunded."}))
+        .await;
+    let staff: Value = res.json().await.unwrap();
+    assert_eq!(
+        (&staff["sender"], &staff["senderName"]),
+        (&json!("staff"), &json!("alex"))
+    );
+    assert_eq!(staff["encrypted"], false);
+
+    let (status, detail) = json_of(&app, &app.customer, &format!("{BASE}/tickets/{id}")).await;
+    assert_eq!(status, 200);
+    check_detail(&detail);
+    assert_eq!(detail["messageCount"], 3);
+    assert_eq!(detail["body"], "Charged twice.");
+    assert_eq!(detail["lastMessageAt"], staff["sentAt"]);
+    assert_eq!(detail["messages"][1]["id"], reply["id"]);
+    assert_eq!(
+        detail["messages"][1]["attachments"][0]["id"],
+        reply["attachments"][0]["id"]
+    );
+    assert_eq!(detail["attachments"], json!([]), "only the opening post's");
+    let download = detail["messages"][1]["attachments"][0]["downloadUrl"]
+        .as_str()
+        .unwrap();
+    let res = app
+        .get(&app.customer, download.trim_start_matches(&app.base))
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.bytes().await.unwrap(), png("log"));
+
+    // The list's summary of the same ticket.
+    let (_, page) = json_of(&app, &app.customer, &format!("{BASE}/tickets")).await;
+    let summary = &page["data"][0];
+    check_summary(summary);
+    assert_eq!(summary["number"], detail["number"]);
+    assert!(summary.get("body").is_none() && summary.get("messages").is_none());
+}
+
+#[actix_web::test]
+async fn creating_checks_what_hostup_documents() {
+    let app = spawn_app().await;
+    let (status, body) = create(&app, &app.customer, json!({})).await;
+    let pointers = problem(status, &body, 400, "invalid_request");
+    assert_eq!(pointers, ["/departmentSlug", "/subject", "/message"]);
+
+    let base = json!({"departmentSlug": "vps", "subject": "Down", "message": "All down."});
+    let with = |extra: Value| {
+        let mut body = base.clone();
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        body
+    };
+    for (extra, pointer) in [
+        (json!({"priority": "critical"}), "/criticalReason"),
+        (
+            json!({"priority": "critical", "criticalReason": " "}),
+            "/criticalReason",
+        ),
+        (json!({"priority": "P1"}), "/priority"),
+        (json!({"accountId": 7}), "/accountId"),
+        (json!({"ccEmails": ["not an address"]}), "/ccEmails/0"),
+        (
+            json!({"context": {"serviceType": "vps", "serviceId": "vps_1"}}),
+            "/context",
+        ),
+    ] {
+        let (status, body) = create(&app, &app.customer, with(extra.clone())).await;
+        assert_eq!(
+            problem(status, &body, 400, "invalid_request"),
+            [pointer],
+            "{extra}"
+        );
+    }
+    let critical = json!({"priority": "critical", "criticalReason": "Every site is down."});
+    let (status, ticket) = create(&app, &app.customer, with(critical)).await;
+    assert_eq!(status, 201, "{ticket}");
+    assert_eq!(ticket["priority"], "critical");
+    // The core keeps `critical`; TopTickets, which has no such priority, shows `urgent`.
+    let native = attache::ids::Id::parse_prefixed("tkt", ticket["id"].as_str().unwrap()).unwrap();
+    let (_, v1) = json_of(&app, &app.agent, &format!("/v1/tickets/{native}")).await;
+    assert_eq!(v1["priority"], "urgent");
+    // No priority reads back as `medium`.
+    let (_, plain) = create(&app, &app.customer, base.clone()).await;
+    assert_eq!(plain["priority"], "medium");
+}
+
+#[actix_web::test]
+async fn a_closed_ticket_takes_no_reply_until_it_is_reopened() {
+    let app = spawn_app().await;
+    let ticket = open(&app, &app.customer, "Close me", "support").await;
+    let id = ticket["id"].as_str().unwrap();
+    let action = |name: &str| format!("{BASE}/tickets/{id}/actions/{name}");
+    let res = app
+        .post_json(&app.customer, &action("close"), Value::Null)
+        .await;
+    assert_eq!(res.status(), 200);
+    let closed: Value = res.json().await.unwrap();
+    check_detail(&closed);
+    assert_eq!(closed["status"], "closed");
+
+    let reply_path = format!("{BASE}/tickets/{id}/messages");
+    let res = app
+        .post_json(
+            &app.customer,
+            &reply_path,
+            json!({"message": "One more thing"}),
+        )
+        .await;
+    let status = res.status().as_u16();
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    problem(status, &res.json().await.unwrap(), 409, "ticket_closed");
+
+    // Reopen takes no body, as HostUp's curl example sends none.
+    let res = app
+        .client
+        .post(app.url(&action("reopen")))
+        .bearer_auth(&app.customer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let reopened: Value = res.json().await.unwrap();
+    check_detail(&reopened);
+    assert_eq!(reopened["status"], "open");
+    let res = app
+        .post_json(
+            &app.customer,
+            &reply_path,
+            json!({"message": "One more thing"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    // Neither action reaches another customer's ticket.
+    let res = app
+        .post_json(&app.other, &action("close"), Value::Null)
+        .await;
+    assert_eq!(res.status(), 404);
+}
