@@ -65,26 +65,8 @@ async fn the_official_huawei_osm_sdk_works_unchanged() {
     };
     let app = spawn_app().await;
     // The pair comes from the command line, as a user would get it, while the server runs.
-    let out = Command::new(env!("CARGO_BIN_EXE_attache"))
-        .args([
-            "key",
-            "create",
-            "--aksk",
-            "--user",
-            "osm-user",
-            "--data-dir",
-        ])
-        .arg(app.data_dir())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let line = String::from_utf8(out.stdout).unwrap();
-    let (ak, sk) = line.trim().split_once(' ').expect("<AK> <SK>");
-    let env = vec![("ATTACHE_AK", ak.to_owned()), ("ATTACHE_SK", sk.to_owned())];
+    let (ak, sk) = common::binary::aksk_pair(app.data_dir(), "osm-user");
+    let env = vec![("ATTACHE_AK", ak), ("ATTACHE_SK", sk)];
     run_script(&app, python, "huawei_osm.py", env).await;
 }
 
@@ -98,25 +80,7 @@ async fn the_official_huawei_sdk_finds_osm_in_every_method_it_calls() {
     // 260 cases for the paging walk: no hourly ticket quota here (tests/quotas.rs has it).
     let app = spawn_with(|c| c.quotas.tickets_per_hour = 0).await;
     // The pair comes from the command line, as a user would get it, while the server runs.
-    let out = Command::new(env!("CARGO_BIN_EXE_attache"))
-        .args([
-            "key",
-            "create",
-            "--aksk",
-            "--user",
-            "osm-user",
-            "--data-dir",
-        ])
-        .arg(app.data_dir())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let line = String::from_utf8(out.stdout).unwrap();
-    let (ak, sk) = line.trim().split_once(' ').expect("<AK> <SK>");
-    let env = vec![("ATTACHE_AK", ak.to_owned()), ("ATTACHE_SK", sk.to_owned())];
+    let (ak, sk) = common::binary::aksk_pair(app.data_dir(), "osm-user");
+    let env = vec![("ATTACHE_AK", ak), ("ATTACHE_SK", sk)];
     run_script(&app, python, "huawei_conformance.py", env).await;
 }

@@ -7,7 +7,7 @@ mod common;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::binary::{serve, Running, BIN};
+use common::binary::{serve, Running};
 use common::python::{output, python_with, shown};
 use reqwest::multipart::{Form, Part};
 use reqwest::{Client, Response};
@@ -575,25 +575,7 @@ async fn the_official_clients_see_an_injected_fault_as_the_vendors_own() {
     };
     let double = start(&["--test-mode"]);
     let data_dir = double._dir.path().to_str().unwrap().to_owned();
-    let out = Command::new(BIN)
-        .args([
-            "key",
-            "create",
-            "--aksk",
-            "--user",
-            "osm-user",
-            "--data-dir",
-            &data_dir,
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let line = String::from_utf8(out.stdout).unwrap();
-    let (ak, sk) = line.trim().split_once(' ').expect("<AK> <SK>");
+    let (ak, sk) = common::binary::aksk_pair(double._dir.path(), "osm-user");
     double
         .fault(
             json!({"dialect": "waldur", "path": "/api/support-issues/", "status": 503, "times": 1}),

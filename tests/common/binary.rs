@@ -84,3 +84,21 @@ pub fn attache(args: &[&str]) -> (bool, String, String) {
         String::from_utf8(out.stderr).unwrap(),
     )
 }
+
+/// A Huawei-style AK/SK pair for `user`, made by `attache key create --aksk` on `data_dir` as a
+/// user would make it (also while the server runs): (AK, SK).
+pub fn aksk_pair(data_dir: &Path, user: &str) -> (String, String) {
+    let data_dir = data_dir.to_str().unwrap();
+    let (ok, out, err) = attache(&[
+        "key",
+        "create",
+        "--aksk",
+        "--user",
+        user,
+        "--data-dir",
+        data_dir,
+    ]);
+    assert!(ok, "{err}");
+    let (ak, sk) = out.trim().split_once(' ').expect("<AK> <SK>");
+    (ak.to_owned(), sk.to_owned())
+}
