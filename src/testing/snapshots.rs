@@ -9,11 +9,11 @@
 
 use std::path::PathBuf;
 
-use rusqlite::backup::Backup;
 use rusqlite::Connection;
 
 use crate::core::Core;
 use crate::error::{Error, Result};
+use crate::store::sql::maintenance as sql;
 
 /// The state the server started in; not a name a test can take (names start with a letter
 /// or digit).
@@ -39,9 +39,7 @@ fn copy_out(conn: &Connection, path: &std::path::Path) -> Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let mut copy = Connection::open(path)?;
-    Backup::new(conn, &mut copy)?.run_to_completion(1024, std::time::Duration::ZERO, None)?;
-    Ok(())
+    Ok(sql::snapshot(conn, path)?)
 }
 
 pub async fn take(core: &Core, name: &str) -> Result<()> {
@@ -62,11 +60,7 @@ pub async fn restore(core: &Core, name: &str) -> Result<()> {
         return Err(Error::NotFound("snapshot"));
     }
     core.db
-        .run(move |conn| {
-            let copy = Connection::open(&path)?;
-            Backup::new(&copy, conn)?.run_to_completion(1024, std::time::Duration::ZERO, None)?;
-            Ok(())
-        })
+        .run(move |conn| Ok(sql::restore_snapshot(conn, &path)?))
         .await?;
     // What the server keeps beside the database may name records that are gone now.
     core.open_blobs.forget_all();

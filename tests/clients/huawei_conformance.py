@@ -135,6 +135,11 @@ def walk(osm):
     check(len(seen) == len(set(seen)), "no case twice")
     check(made <= set(seen), f"every case seen: {len(made - set(seen))} missing")
     ok(f"list_cases offset/limit walk: {len(seen)} cases, each once")
+    oldest = seen[-1]
+    one = osm.list_cases(ListCasesRequest(incident_id=oldest, offset=0, limit=10))
+    check(one.total_count == 1 and [c.incident_id for c in one.incident_info_list] == [oldest],
+          f"incident_id finds a case on any page: {one.total_count} {one.incident_info_list}")
+    ok("list_cases incident_id filter")
 
 
 def accessories(osm):

@@ -191,20 +191,13 @@ pub async fn list_cases(
         query.matches.nothing = query.matches.statuses.is_empty();
     }
     if let Some(text) = &params.incident_id {
-        query.matches.nothing |= Id::parse_uuid(text.trim()).is_none();
+        query.matches.id = Id::parse_uuid(text.trim());
+        query.matches.nothing |= query.matches.id.is_none();
     }
     let (mut found, total) = tickets::page(&core, &caller.0, query).await?;
-    if let Some(text) = &params.incident_id {
-        found.retain(|t| Id::parse_uuid(text.trim()) == Some(t.id));
-    }
     if limit == 0 {
         found.clear();
     }
-    let total = if params.incident_id.is_some() {
-        found.len() as u64
-    } else {
-        total
-    };
     let ids: Vec<Id> = found.iter().map(|t| t.id).collect();
     let descriptions = messages::openings(&core, &caller.0, ids).await?;
     let people = users::names(&core, found.iter().map(|t| t.requester_id).collect()).await?;

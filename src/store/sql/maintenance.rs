@@ -49,6 +49,16 @@ pub fn snapshot(conn: &Connection, to: &Path) -> rusqlite::Result<()> {
     conn.backup(DatabaseName::Main, to, None)
 }
 
+/// Copies the database file at `from` over the whole database of `conn`, with the online backup
+/// API (the test double's snapshots: `testing::snapshots`).
+pub fn restore_snapshot(conn: &mut Connection, from: &Path) -> rusqlite::Result<()> {
+    conn.restore(
+        DatabaseName::Main,
+        from,
+        None::<fn(rusqlite::backup::Progress)>,
+    )
+}
+
 /// The blob rows of a database file that nothing else has open (a backup being restored).
 pub fn blobs_in_file(path: &Path) -> rusqlite::Result<Vec<StoredBlob>> {
     let conn = Connection::open(path)?;

@@ -13,6 +13,8 @@ pub struct TicketMatch {
     /// Closed tickets only, or only those not closed.
     pub closed: Option<bool>,
     pub number: Option<i64>,
+    /// This one ticket (Huawei's `incident_id` filter).
+    pub id: Option<Id>,
     /// Opened by this user (a filter, apart from what a customer may see).
     pub requester: Option<Id>,
     /// Case-insensitive substrings of the requester's name, all of them.

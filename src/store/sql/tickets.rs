@@ -90,6 +90,7 @@ const MATCHING: &str = "FROM tickets t LEFT JOIN users u ON u.id = t.requester_i
       AND (:before IS NULL OR t.id < :before)
       AND (:closed IS NULL OR (t.status = 'closed') = :closed)
       AND (:number IS NULL OR t.number = :number)
+      AND (:id IS NULL OR t.id = :id)
       AND (:opened_by IS NULL OR t.requester_id = :opened_by)
       AND (:category IS NULL OR t.category = :category
            OR (:category_or_none AND t.category IS NULL))
@@ -130,6 +131,7 @@ impl TicketFilter {
             (":before", Box::new(self.before)),
             (":closed", Box::new(m.closed)),
             (":number", Box::new(m.number)),
+            (":id", Box::new(m.id)),
             (":opened_by", Box::new(m.requester)),
             (":category", Box::new(category.map(|c| c.name.clone()))),
             (
