@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{defaults, Config, LogFormat};
+use crate::store::blobs::BlobLocation;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -32,6 +33,22 @@ pub struct Cli {
     )]
     pub log_format: LogFormat,
 
+    /// Where file contents live: `local` (below the data directory) or
+    /// `s3://BUCKET[/PREFIX]?endpoint=URL&region=R&path_style=true`, with credentials from
+    /// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (/ AWS_SESSION_TOKEN) or --blob-store-credentials.
+    #[arg(
+        long,
+        global = true,
+        env = "ATTACHE_BLOB_STORE",
+        default_value = "local"
+    )]
+    pub blob_store: String,
+
+    /// A file (mode 0600) with `aws_access_key_id = …` and `aws_secret_access_key = …` lines,
+    /// read instead of the AWS_* variables.
+    #[arg(long, global = true, env = "ATTACHE_BLOB_STORE_CREDENTIALS")]
+    pub blob_store_credentials: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -54,12 +71,24 @@ pub enum Command {
     },
     /// Remove orphan files, stale temporary files and expired pending uploads. Safe while the
     /// server runs.
-    Gc,
+    Gc {
+        /// Keep orphan files younger than this many seconds (default: 0 on the local store,
+        /// 900 on an object store, where uploads write their object before their row).
+        #[arg(long)]
+        grace: Option<u64>,
+    },
     /// Copy a consistent snapshot (the database and the files it names) into DIR, while the
     /// server runs.
     Backup { dir: PathBuf },
-    /// Restore a backup from DIR into an empty data directory.
+    /// Restore a backup from DIR into an empty data directory (the files into --blob-store).
     Restore { dir: PathBuf },
+    /// Copy every file from --blob-store to another store (`local`, or `s3://…` with its
+    /// credentials from the AWS_* variables), verifying each SHA-256. Resumable, and safe while
+    /// the server runs; then restart the server with `--blob-store` set to the new store.
+    MigrateBlobs {
+        #[arg(long)]
+        to: String,
+    },
     /// Manage the keys that sign download URLs.
     #[command(subcommand)]
     Secret(SecretCommand),
@@ -151,9 +180,21 @@ pub struct ServeArgs {
     pub deterministic: Option<u64>,
 }
 
+impl Cli {
+    /// The store `--blob-store` names, with its credentials from the environment or the file.
+    pub fn blob_location(&self) -> anyhow::Result<BlobLocation> {
+        BlobLocation::parse(
+            &self.blob_store,
+            self.blob_store_credentials.as_deref(),
+            |name| std::env::var(name).ok().filter(|v| !v.is_empty()),
+        )
+    }
+}
+
 impl ServeArgs {
-    pub fn config(&self, data_dir: PathBuf) -> anyhow::Result<Config> {
+    pub fn config(&self, data_dir: PathBuf, blobs: BlobLocation) -> anyhow::Result<Config> {
         let mut config = Config::new(data_dir);
+        config.blob_store = blobs;
         config.public_url = self.public_url.clone();
         config.max_upload_bytes = self.max_upload_bytes;
         config.max_attachments_per_ticket = self.max_attachments;

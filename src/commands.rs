@@ -13,19 +13,28 @@ use crate::core::SIGNING_KEYS;
 use crate::domain::{Role, Scopes};
 use crate::ids::Id;
 use crate::maintenance;
+use crate::store::blobs::BlobLocation;
 use crate::store::signing_keys::{self, load_or_create_secret};
 use crate::store::Db;
 use crate::{demo, startup, testing};
 
-pub fn run(data_dir: &Path, command: Command) -> anyhow::Result<()> {
+pub fn run(data_dir: &Path, blobs: &BlobLocation, command: Command) -> anyhow::Result<()> {
+    let store = maintenance::StoreAt { data_dir, blobs };
     match command {
-        Command::Serve(args) => serve(data_dir, args),
+        Command::Serve(args) => serve(data_dir, blobs, args),
         Command::User(command) => user(data_dir, command),
         Command::Key(command) => key(data_dir, command),
-        Command::Fsck { verify_content } => fsck(data_dir, verify_content),
-        Command::Gc => print(maintenance::gc(data_dir)?),
-        Command::Backup { dir } => print(maintenance::backup(data_dir, &dir)?),
-        Command::Restore { dir } => print(maintenance::restore(&dir, data_dir)?),
+        Command::Fsck { verify_content } => fsck(&store, verify_content),
+        Command::Gc { grace } => {
+            let grace = grace.map(std::time::Duration::from_secs);
+            print(maintenance::gc(&store, grace)?)
+        }
+        Command::Backup { dir } => print(maintenance::backup(&store, &dir)?),
+        Command::Restore { dir } => print(maintenance::restore(&dir, &store)?),
+        Command::MigrateBlobs { to } => {
+            let to = BlobLocation::parse(&to, None, |name| std::env::var(name).ok())?;
+            print(maintenance::migrate_blobs(&store, &to)?)
+        }
         Command::Secret(SecretCommand::Rotate) => {
             let kid = signing_keys::rotate(&data_dir.join(SIGNING_KEYS))?;
             print(kid)
@@ -128,8 +137,8 @@ fn list_keys(data_dir: &Path, user: Option<&str>) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn fsck(data_dir: &Path, verify_content: bool) -> anyhow::Result<()> {
-    let report = maintenance::fsck(data_dir, verify_content)?;
+fn fsck(store: &maintenance::StoreAt, verify_content: bool) -> anyhow::Result<()> {
+    let report = maintenance::fsck(store, verify_content)?;
     println!("{report}");
     if report.is_clean() {
         Ok(())
@@ -191,7 +200,7 @@ fn curl_examples(base: &str, key: &str, ticket: Id) -> String {
     .fold("Try each dialect with the demo agent's key:".to_owned(), |all, line| all + "\n" + &line)
 }
 
-fn serve(data_dir: &Path, args: ServeArgs) -> anyhow::Result<()> {
+fn serve(data_dir: &Path, blobs: &BlobLocation, args: ServeArgs) -> anyhow::Result<()> {
     // Removed when `serve` returns (a stop by signal included; not after a second signal).
     let ephemeral = match args.ephemeral {
         true => Some(
@@ -203,7 +212,7 @@ fn serve(data_dir: &Path, args: ServeArgs) -> anyhow::Result<()> {
         false => None,
     };
     let data_dir = ephemeral.as_ref().map_or(data_dir, |dir| dir.path());
-    let config = args.config(data_dir.to_path_buf())?;
+    let config = args.config(data_dir.to_path_buf(), blobs.clone())?;
     if let Some(seed) = config.deterministic {
         // Before the data directory is opened: its signing keys and first keys are made there.
         testing::deterministic::install(seed)?;

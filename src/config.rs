@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::{bail, Result};
 
 use crate::core::quota::Quotas;
+use crate::store::blobs::BlobLocation;
 
 /// Every default, written once: `Config::new` and clap's `default_value_t` both read these.
 pub mod defaults {
@@ -39,6 +40,8 @@ pub enum LogFormat {
 #[derive(Clone, Debug)]
 pub struct Config {
     pub data_dir: PathBuf,
+    /// Where file contents live (`--blob-store`): the data directory, or a bucket.
+    pub blob_store: BlobLocation,
     /// Base of every URL attache hands out (signed URLs, `Link`, problem `type`), no trailing `/`.
     /// `None` means "the address the server is listening on".
     pub public_url: Option<String>,
@@ -81,6 +84,7 @@ impl Config {
     pub fn new(data_dir: PathBuf) -> Self {
         Config {
             data_dir,
+            blob_store: BlobLocation::Local,
             public_url: None,
             max_upload_bytes: defaults::MAX_UPLOAD_BYTES,
             max_attachments_per_ticket: defaults::MAX_ATTACHMENTS,

@@ -5,6 +5,8 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 
+use crate::store::blobs::StorageUnavailable;
+
 pub use crate::error_code::ErrorCode;
 
 /// A field-level validation error: a JSON pointer into the request, and what is wrong there.
@@ -77,6 +79,8 @@ pub enum Error {
         limit: u64,
         retry_after: Option<u64>,
     },
+    #[error("The file store is unavailable. Retry after {RETRY_STORAGE} seconds.")]
+    StorageUnavailable,
     #[error("The server could not complete the request.")]
     Internal(#[source] anyhow::Error),
 }
@@ -107,6 +111,7 @@ impl Error {
             Error::InvalidCursor => ErrorCode::InvalidCursor,
             Error::AttachmentNotFound => ErrorCode::AttachmentNotFound,
             Error::TicketClosed => ErrorCode::TicketClosed,
+            Error::StorageUnavailable => ErrorCode::StorageUnavailable,
             Error::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -174,6 +179,8 @@ pub fn describe(code: &str) -> Option<(&'static str, u16, &'static str, &'static
 /// has too many uploads in flight.
 pub const RETRY_BUSY: u64 = 5;
 pub const RETRY_UPLOADS: u64 = 1;
+/// Seconds a client is asked to wait when the object store does not answer.
+pub const RETRY_STORAGE: u64 = 5;
 
 /// The OS error under `err`, also when a library wrapped it (tempfile adds the path).
 fn os_error(err: &std::io::Error) -> Option<i32> {
@@ -191,6 +198,13 @@ fn os_error(err: &std::io::Error) -> Option<i32> {
 
 impl From<std::io::Error> for Error {
     fn from(err: std::io::Error) -> Self {
+        // The object store's failures are logged where they happen, with their cause.
+        if err
+            .get_ref()
+            .is_some_and(|inner| inner.is::<StorageUnavailable>())
+        {
+            return Error::StorageUnavailable;
+        }
         match os_error(&err) {
             Some(libc::ENOSPC | libc::EDQUOT) => Error::InsufficientStorage,
             // Out of descriptors is the load of the moment, not a fault: retry later.
@@ -250,6 +264,7 @@ impl ResponseError for Error {
         let retry_after = match self {
             Error::RateLimited { retry_after } | Error::Busy { retry_after } => Some(*retry_after),
             Error::TooManyUploads { .. } => Some(RETRY_UPLOADS),
+            Error::StorageUnavailable => Some(RETRY_STORAGE),
             Error::QuotaExceeded { retry_after, .. } => *retry_after,
             _ => None,
         };

@@ -30,6 +30,7 @@ pub enum ErrorCode {
     InvalidCursor,
     AttachmentNotFound,
     TicketClosed,
+    StorageUnavailable,
     /// Keep it last: the check below counts the codes up to it.
     Internal,
 }
@@ -68,6 +69,7 @@ impl ErrorCode {
         ErrorCode::InvalidCursor,
         ErrorCode::AttachmentNotFound,
         ErrorCode::TicketClosed,
+        ErrorCode::StorageUnavailable,
         ErrorCode::Internal,
     ];
 
@@ -97,6 +99,7 @@ impl ErrorCode {
             ErrorCode::InvalidCursor => ("invalid_cursor", 400, "Validation failed", "The `cursor` is not one this server gave out as `nextCursor`. Start again without a cursor."),
             ErrorCode::AttachmentNotFound => ("attachment_not_found", 404, "Attachment not found", "The attachment does not exist, is not on the ticket named by `ticketId`, or the caller may not see it (HostUp's code for a download)."),
             ErrorCode::TicketClosed => ("ticket_closed", 409, "Ticket closed", "The ticket is closed: reopen it (`POST /api/v2/support/tickets/{id}/actions/reopen`) before replying. HostUp does not document its answer; this code and status are attache's."),
+            ErrorCode::StorageUnavailable => ("storage_unavailable", 503, "Storage unavailable", "The object store that holds the files did not answer or refused the request; nothing was stored or sent. Retry after `Retry-After` seconds; the server log names the cause."),
             ErrorCode::Internal => ("internal_error", 500, "Internal error", "Something failed inside the server. The request id identifies the log line."),
         };
         Description {

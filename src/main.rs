@@ -19,7 +19,10 @@ fn main() -> std::process::ExitCode {
         LogFormat::Json => logs.json().init(),
         LogFormat::Text => logs.init(),
     }
-    match attache::commands::run(&cli.data_dir, cli.command) {
+    let ran = cli
+        .blob_location()
+        .and_then(|blobs| attache::commands::run(&cli.data_dir, &blobs, cli.command));
+    match ran {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("attache: {err:#}");

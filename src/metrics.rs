@@ -9,6 +9,9 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 
+mod object_store;
+pub use object_store::ObjectStoreMetrics;
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
     route: String,
@@ -53,6 +56,8 @@ pub struct Metrics {
     blobs: Gauge,
     blob_bytes: Gauge,
     build_info: Family<BuildLabels, Gauge>,
+    /// Handed to the object store, if one runs (`store::blobs`).
+    pub object_store: ObjectStoreMetrics,
 }
 
 impl Default for Metrics {
@@ -70,6 +75,7 @@ impl Default for Metrics {
             blobs: Gauge::default(),
             blob_bytes: Gauge::default(),
             build_info: Family::default(),
+            object_store: ObjectStoreMetrics::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -132,6 +138,7 @@ impl Default for Metrics {
             "Always 1: this attache's version and the schema version of its database",
             metrics.build_info.clone(),
         );
+        metrics.object_store.register(&mut registry);
         Metrics {
             registry,
             ..metrics

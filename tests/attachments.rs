@@ -105,7 +105,7 @@ async fn the_same_bytes_are_stored_once_and_go_with_their_last_attachment() {
     assert_eq!(files.len(), 1, "one file for one content: {files:?}");
     let sha = a["sha256"].as_str().unwrap();
     assert!(files[0].ends_with(format!("sha256/{}/{}/{sha}", &sha[0..2], &sha[2..4])));
-    assert_eq!(std::fs::read(&files[0]).unwrap(), bytes);
+    assert_eq!(app.blob_content(sha), bytes);
 
     let res = app
         .delete(

@@ -41,6 +41,7 @@ fn example(code: ErrorCode) -> Error {
         ErrorCode::TooManyUploads => Error::TooManyUploads { limit: 8 },
         ErrorCode::UploadTimeout => Error::UploadTimeout { seconds: 600 },
         ErrorCode::Busy => Error::Busy { retry_after: 7 },
+        ErrorCode::StorageUnavailable => Error::StorageUnavailable,
         ErrorCode::QuotaExceeded => Error::QuotaExceeded {
             quota: attache::core::quota::Quota::TicketsPerHour,
             limit: 30,
@@ -94,7 +95,10 @@ async fn check_status(
     }
     if matches!(
         code,
-        ErrorCode::Busy | ErrorCode::TooManyUploads | ErrorCode::RateLimited
+        ErrorCode::Busy
+            | ErrorCode::TooManyUploads
+            | ErrorCode::RateLimited
+            | ErrorCode::StorageUnavailable
     ) {
         assert!(!header(&res, "retry-after").is_empty(), "{code}");
     }

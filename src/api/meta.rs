@@ -18,7 +18,8 @@ pub async fn healthz(core: web::Data<Core>) -> HttpResponse {
     }))
 }
 
-/// Ready when the database answers, `tmp/` takes a file, and free space is above the floor.
+/// Ready when the database answers, `tmp/` takes a file, free space is above the floor, and
+/// the object store (if one is used) answers.
 pub async fn readyz(core: web::Data<Core>) -> HttpResponse {
     let db = core
         .db
@@ -28,24 +29,29 @@ pub async fn readyz(core: web::Data<Core>) -> HttpResponse {
     let blobs = core.blobs.clone();
     let floor = core.config.min_free_bytes;
     let data_dir = core.config.data_dir.clone();
-    let disk = core
+    let (disk, blob_store) = core
         .db
         .blocking(move || {
-            drop(blobs.new_temp()?);
-            Ok(free_bytes(&data_dir)?)
+            let disk = blobs.new_temp().and_then(|temp| {
+                drop(temp);
+                free_bytes(&data_dir)
+            });
+            Ok((disk.ok(), blobs.check().is_ok()))
         })
-        .await;
+        .await
+        .unwrap_or((None, false));
     let (writable, free) = match disk {
-        Ok(free) => (true, free),
-        Err(_) => (false, 0),
+        Some(free) => (true, free),
+        None => (false, 0),
     };
-    let ready = db && writable && free >= floor;
+    let ready = db && writable && free >= floor && blob_store;
     let body = json!({
         "status": if ready { "ready" } else { "not_ready" },
         "database": db,
         "data_dir_writable": writable,
         "free_bytes": free,
         "min_free_bytes": floor,
+        "blob_store": if blob_store { "ok" } else { "unavailable" },
     });
     if ready {
         HttpResponse::Ok().json(body)

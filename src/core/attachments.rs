@@ -1,8 +1,6 @@
 //! Attachments: find, list, read, delete, and signed download URLs. How one comes in is
 //! `ingest`.
 
-use std::fs::File;
-
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use crate::core::access::Caller;
@@ -12,6 +10,7 @@ use crate::domain::{now, Attachment, Scope, Sha256, Timestamp};
 use crate::error::{Error, Result};
 use crate::ids::Id;
 use crate::signing::{Disposition, Grant};
+use crate::store::blobs::Content;
 use crate::store::sql::attachments as sql;
 use crate::upload::sniff::inline_safe;
 
@@ -86,10 +85,12 @@ pub async fn page(
 }
 
 /// Opens the content of an attachment the caller was allowed to see.
-pub async fn open(core: &Core, attachment: &Attachment) -> Result<File> {
+pub async fn open(core: &Core, attachment: &Attachment) -> Result<Content> {
     let blobs = core.blobs.clone();
     let sha = attachment.sha256;
-    core.db.blocking(move || Ok(blobs.open_blob(&sha)?)).await
+    core.db
+        .blocking(move || Ok(blobs.open_content(&sha)?))
+        .await
 }
 
 pub async fn list(core: &Core, caller: &Caller, ticket_id: Id) -> Result<Vec<Attachment>> {

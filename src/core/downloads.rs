@@ -7,7 +7,6 @@
 //! forgets it before the delete is answered, and a generation count keeps a lookup that raced
 //! with a delete from putting the deleted row back.
 
-use std::fs::File;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use hashlink::LruCache;
@@ -18,6 +17,7 @@ use crate::domain::Attachment;
 use crate::error::{Error, Result};
 use crate::ids::Id;
 use crate::signing::{Disposition, Grant, Keyring};
+use crate::store::blobs::Content;
 use crate::store::sql::attachments as sql;
 
 /// How many attachments (each with an open file descriptor) the cache keeps.
@@ -53,10 +53,10 @@ impl Presented {
     }
 }
 
-/// An attachment ready to be served: its row and its open blob file.
+/// An attachment ready to be served: its row and its content, opened.
 pub struct Servable {
     pub attachment: Attachment,
-    pub file: Arc<File>,
+    pub content: Content,
 }
 
 struct Entries {
@@ -130,13 +130,23 @@ pub async fn open_signed(core: &Core, presented: Presented) -> Result<(Arc<Serva
                 .run(move |conn| {
                     let attachment =
                         sql::attachment_by_id(conn, id)?.ok_or(Error::NotFound("attachment"))?;
-                    let file = Arc::new(blobs.open_blob(&attachment.sha256)?);
-                    Ok(Servable { attachment, file })
+                    let content = blobs.open_content(&attachment.sha256)?;
+                    Ok(Servable {
+                        attachment,
+                        content,
+                    })
                 })
                 .await?;
             (Arc::new(servable), true)
         }
     };
+    if let (Content::Object { blobs, sha }, false) = (&servable.content, missed) {
+        // Whether the object is still there (and the store up), before any header is sent: a
+        // store that fails mid-body can only cut the connection, not answer 503.
+        if blobs.size_of_async(sha).await?.is_none() {
+            return Err(Error::NotFound("attachment"));
+        }
+    }
     let grant = match presented.verify(id, &core.keyring.current(), unix_now()) {
         Ok(grant) => grant,
         Err(refused) => {

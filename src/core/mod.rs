@@ -61,11 +61,12 @@ impl Core {
         let dir = &config.data_dir;
         fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         let db = Db::open(&dir.join(crate::store::db::DATABASE_FILE))?;
-        let blobs = Blobs::open(dir).context("preparing blobs/ and tmp/")?;
+        let metrics = Metrics::default();
+        let blobs = Blobs::open(dir, &config.blob_store, metrics.object_store.clone())
+            .with_context(|| format!("opening the blob store ({})", config.blob_store))?;
         let keyring = LiveKeyring::open(&dir.join(SIGNING_KEYS)).context("loading signing-keys")?;
         let aksk_secret = signing_keys::load_or_create_secret(&dir.join(AKSK_SECRET))
             .context("loading aksk-secret")?;
-        let metrics = Metrics::default();
         metrics.set_build_info(db.schema_version);
         Ok(Arc::new(Core {
             config,

@@ -1,15 +1,19 @@
 //! `attache backup` and `attache restore`: a consistent snapshot while the server runs, and
-//! bringing it back into an empty data directory.
+//! bringing it back into an empty data directory. A backup is always a folder (the database,
+//! `blobs/sha256/…` and the key files), whichever store the files come from or go to.
 
 use super::*;
 use crate::store::migrate;
 
 /// Copies a consistent snapshot into `to`: the database (online backup API), every blob it
 /// names, and the key files. Under the write lock (which holds commits back briefly) the
-/// database is copied and each named blob hard-linked into a staging folder in `tmp/`, so a
-/// delete after that cannot take a blob the snapshot needs; the slow copy runs after.
-pub fn backup(data_dir: &Path, to: &Path) -> Result<String> {
-    let (db, blobs) = open_store(data_dir)?;
+/// database is copied and, on the local store, each named blob hard-linked into a staging
+/// folder in `tmp/`, so a delete after that cannot take a blob the snapshot needs; the slow
+/// copy runs after. From an object store the objects are copied after the lock, each checked
+/// against its hash; one deleted meanwhile is named in the summary as missing.
+pub fn backup(store: &StoreAt, to: &Path) -> Result<String> {
+    let data_dir = store.data_dir;
+    let (db, blobs) = open_store(store)?;
     refuse_backup_inside(data_dir, to)?;
     fs::create_dir_all(to).with_context(|| format!("creating {}", to.display()))?;
     let staging = tempfile::Builder::new()
@@ -18,8 +22,14 @@ pub fn backup(data_dir: &Path, to: &Path) -> Result<String> {
         .context("creating a staging folder in tmp/")?;
     let partial = to.join(PARTIAL_DATABASE);
     remove_database_files(&partial)?; // what an interrupted backup left
-    let (staged, missing) = snapshot_and_stage(&db, &blobs, &partial, staging.path())?;
-    let copied = copy_staged(&staged, staging.path(), to)?;
+    let (staged, missing, copied) = if blobs.is_local() {
+        let (staged, missing) = snapshot_and_stage(&db, &blobs, &partial, staging.path())?;
+        let copied = copy_staged(&staged, staging.path(), to)?;
+        (staged, missing, copied)
+    } else {
+        let rows = snapshot_and_stage(&db, &blobs, &partial, staging.path())?.0;
+        copy_objects(&blobs, rows, to)?
+    };
     let keys = copy_key_files(data_dir, to)?;
     publish_database(&partial, &to.join(DATABASE))?;
     staging.close().context("removing the staging folder")?;
@@ -81,6 +91,7 @@ fn snapshot_and_stage(
 
 /// Hard-links the file of every row into `staging` (same file system: instant). Returns the
 /// blobs staged, and those whose file is missing from the store (fsck reports them too).
+/// On an object store nothing is staged: every row is returned for `copy_objects`.
 fn stage(
     blobs: &Blobs,
     rows: &[StoredBlob],
@@ -88,7 +99,10 @@ fn stage(
 ) -> Result<(Vec<StoredBlob>, Vec<Sha256>)> {
     let (mut staged, mut missing) = (Vec::new(), Vec::new());
     for row in rows {
-        let source = blobs.path_of(&row.sha);
+        let Some(source) = blobs.local_path(&row.sha) else {
+            staged.push(*row);
+            continue;
+        };
         match fs::hard_link(&source, staging.join(row.sha.hex())) {
             Ok(()) => staged.push(*row),
             Err(e) if e.kind() == io::ErrorKind::NotFound => missing.push(row.sha),
@@ -128,9 +142,69 @@ fn copy_staged(staged: &[StoredBlob], staging: &Path, to: &Path) -> Result<Copie
     Ok(copied)
 }
 
-/// Brings a backup back into `data_dir`, which must hold no store yet: the blobs its
-/// database names, the key files, and last the database itself.
-pub fn restore(from: &Path, data_dir: &Path) -> Result<String> {
+/// Copies the object of each row to its place under `to`, checking its hash on the way,
+/// skipping a file already there with the right size. Returns the rows copied or present, the
+/// blobs that had no object, and the counts.
+fn copy_objects(
+    blobs: &Blobs,
+    rows: Vec<StoredBlob>,
+    to: &Path,
+) -> Result<(Vec<StoredBlob>, Vec<Sha256>, Copied)> {
+    let (mut copied, mut done, mut missing) = (Copied::default(), Vec::new(), Vec::new());
+    let mut dirs = BTreeSet::new();
+    for row in rows {
+        let target = blob_path(to, &row.sha);
+        if file_len(&target)? == Some(row.size) {
+            copied.present += 1;
+            done.push(row);
+            continue;
+        }
+        match fetch_verified(blobs, &row, &target) {
+            Ok(()) => {}
+            Err(e) if is_not_found(&e) => {
+                missing.push(row.sha);
+                continue;
+            }
+            Err(e) => return Err(e),
+        }
+        copied.files += 1;
+        copied.bytes += row.size;
+        dirs.extend(folders_between(&target, to));
+        done.push(row);
+    }
+    sync_dirs(&dirs)?;
+    Ok((done, missing, copied))
+}
+
+/// Writes the content of `row` from `blobs` to `target` durably, refusing content that does
+/// not hash to its name.
+fn fetch_verified(blobs: &Blobs, row: &StoredBlob, target: &Path) -> Result<()> {
+    let dir = target.parent().context("a blob path has a parent")?;
+    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut staged = tempfile::Builder::new()
+        .prefix(".partial-")
+        .tempfile_in(dir)
+        .with_context(|| format!("creating a file in {}", dir.display()))?;
+    let mut hashing = HashingWriter::new(staged.as_file_mut());
+    blobs.copy_to(&row.sha, row.size, &mut hashing)?;
+    let actual = hashing.finish();
+    ensure!(
+        actual == row.sha,
+        "blob {} in {} hashes to {}: not copied (see attache fsck --verify-content)",
+        row.sha.hex(),
+        blobs.describe(),
+        actual.hex()
+    );
+    staged.as_file().sync_all()?;
+    staged.persist(target).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// Brings a backup back into `store` (its data directory must hold no install yet): the
+/// blobs its database names (into the store's blob store), the key files, and last the
+/// database itself.
+pub fn restore(from: &Path, store: &StoreAt) -> Result<String> {
+    let data_dir = store.data_dir;
     let source = from.join(DATABASE);
     ensure!(
         source.is_file(),
@@ -140,8 +214,7 @@ pub fn restore(from: &Path, data_dir: &Path) -> Result<String> {
     refuse_unless_empty(data_dir)?;
     // A backup written by a newer attache is refused before anything is copied.
     migrate::refuse_newer(&source)?;
-    let blobs = Blobs::open(data_dir)
-        .with_context(|| format!("creating blobs/ and tmp/ in {}", data_dir.display()))?;
+    let blobs = store.open_blobs()?;
     let partial = data_dir.join(PARTIAL_DATABASE);
     remove_database_files(&partial)?;
     copy_file(&source, &partial)?;
@@ -152,20 +225,16 @@ pub fn restore(from: &Path, data_dir: &Path) -> Result<String> {
     let rows = sql::blobs_in_file(&partial)
         .with_context(|| format!("reading the blobs table of {}", source.display()))?;
     let (mut restored, mut bytes, mut missing) = (0, 0, Vec::new());
-    let mut dirs = BTreeSet::new();
     for row in &rows {
-        let target = blobs.path_of(&row.sha);
-        match copy_file(&blob_path(from, &row.sha), &target) {
-            Ok(size) => (restored, bytes) = (restored + 1, bytes + size),
-            Err(e) if is_not_found(&e) => {
-                missing.push(row.sha);
-                continue;
+        let source = blob_path(from, &row.sha);
+        match blobs.put_path(&source, &row.sha) {
+            Ok(_) => (restored, bytes) = (restored + 1, bytes + row.size),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => missing.push(row.sha),
+            Err(e) => {
+                return Err(e).with_context(|| format!("storing {}", source.display()));
             }
-            Err(e) => return Err(e),
         }
-        dirs.extend(folders_between(&target, data_dir));
     }
-    sync_dirs(&dirs)?;
     let keys = copy_key_files(from, data_dir)?;
     publish_database(&partial, &data_dir.join(DATABASE))?;
     let mut summary = format!(

@@ -1,4 +1,5 @@
-//! `attache fsck`: rows and files that disagree, and files whose content is not their name.
+//! `attache fsck`: rows and stored blobs that disagree, and blobs whose content is not their
+//! name, on either blob store.
 
 use super::*;
 
@@ -24,9 +25,10 @@ pub enum Problem {
         sha: Sha256,
         actual: Sha256,
     },
-    /// A file under `blobs/` whose path is not `blobs/sha256/ab/cd/<64 hex>`.
+    /// A file under `blobs/` (an object under the prefix) whose name is not
+    /// `blobs/sha256/ab/cd/<64 hex>` (`sha256/ab/cd/<64 hex>`).
     Misplaced {
-        path: PathBuf,
+        path: String,
     },
 }
 
@@ -62,8 +64,7 @@ impl fmt::Display for Problem {
             ),
             Problem::Misplaced { path } => write!(
                 f,
-                "misplaced file: {} is not blobs/sha256/ab/cd/<its 64-hex SHA-256>",
-                path.display()
+                "misplaced file: {path} is not blobs/sha256/ab/cd/<its 64-hex SHA-256>"
             ),
         }
     }
@@ -105,19 +106,23 @@ impl fmt::Display for FsckReport {
     }
 }
 
-/// Compares the `blobs` rows with the files under `blobs/`, and with `verify_content` the
-/// files' contents with their names. Changes nothing.
-pub fn fsck(data_dir: &Path, verify_content: bool) -> Result<FsckReport> {
-    let (db, blobs) = open_store(data_dir)?;
+/// Compares the `blobs` rows with the stored blobs, and with `verify_content` the blobs'
+/// contents with their names. Changes nothing.
+pub fn fsck(store: &StoreAt, verify_content: bool) -> Result<FsckReport> {
+    let (db, blobs) = open_store(store)?;
     let rows = read_blob_rows(&db)?;
-    let (named, misplaced) = scan_blob_files(data_dir, &blobs)?;
-    let mut problems = structural_problems(&db, &blobs, &rows, &named)?;
+    let listing = list_blobs(&blobs)?;
+    let stored: HashMap<Sha256, u64> = listing.blobs.iter().map(|b| (b.sha, b.size)).collect();
+    let mut problems = structural_problems(&db, &blobs, &rows, &stored)?;
     if verify_content {
-        problems.extend(content_problems(&blobs, &named)?);
+        problems.extend(content_problems(&blobs, &stored)?);
     }
-    problems.extend(misplaced.into_iter().map(|path| Problem::Misplaced {
-        path: path.strip_prefix(data_dir).unwrap_or(&path).to_path_buf(),
-    }));
+    problems.extend(
+        listing
+            .misplaced
+            .into_iter()
+            .map(|path| Problem::Misplaced { path }),
+    );
     problems.sort_by_cached_key(ToString::to_string);
     Ok(FsckReport {
         blobs: rows.len(),
@@ -127,34 +132,39 @@ pub fn fsck(data_dir: &Path, verify_content: bool) -> Result<FsckReport> {
     })
 }
 
-/// Rows and files that disagree. A first look runs without a lock; what it finds is looked
-/// at again under the write lock, so an upload or a delete half done is not reported.
+/// Rows and stored blobs that disagree. A first look compares the rows with the listing,
+/// without a lock; what it finds is looked at again under the write lock, so an upload or a
+/// delete half done is not reported.
 fn structural_problems(
     db: &Db,
     blobs: &Blobs,
     rows: &HashMap<Sha256, u64>,
-    named: &[Sha256],
+    stored: &HashMap<Sha256, u64>,
 ) -> Result<Vec<Problem>> {
-    let all: HashSet<Sha256> = rows.keys().chain(named).copied().collect();
-    let mut suspects = Vec::new();
-    for sha in all {
-        if disagreement(blobs, sha, rows.get(&sha).copied())?.is_some() {
-            suspects.push(sha);
-        }
-    }
+    let all: HashSet<Sha256> = rows.keys().chain(stored.keys()).copied().collect();
+    let suspects: Vec<Sha256> = all
+        .into_iter()
+        .filter(|sha| {
+            let (recorded, actual) = (rows.get(sha).copied(), stored.get(sha).copied());
+            disagreement(*sha, recorded, actual).is_some()
+        })
+        .collect();
     under_write_lock(db, |tx| {
         let mut confirmed = Vec::new();
         for sha in suspects {
             let recorded = sql::blob_size(tx, &sha).context("reading a blobs row")?;
-            confirmed.extend(disagreement(blobs, sha, recorded)?);
+            let actual = blobs
+                .size_of(&sha)
+                .with_context(|| format!("looking up blob {}", sha.hex()))?;
+            confirmed.extend(disagreement(sha, recorded, actual));
         }
         Ok(confirmed)
     })
 }
 
-/// How the row of `sha` (its recorded size, if any) and its file disagree, if they do.
-fn disagreement(blobs: &Blobs, sha: Sha256, recorded: Option<u64>) -> Result<Option<Problem>> {
-    Ok(match (recorded, file_len(&blobs.path_of(&sha))?) {
+/// How the row of `sha` (its recorded size, if any) and its stored size disagree, if they do.
+fn disagreement(sha: Sha256, recorded: Option<u64>, actual: Option<u64>) -> Option<Problem> {
+    match (recorded, actual) {
         (Some(size), None) => Some(Problem::MissingFile { sha, size }),
         (None, Some(size)) => Some(Problem::Orphan { sha, size }),
         (Some(recorded), Some(actual)) if recorded != actual => Some(Problem::SizeMismatch {
@@ -163,19 +173,20 @@ fn disagreement(blobs: &Blobs, sha: Sha256, recorded: Option<u64>) -> Result<Opt
             actual,
         }),
         _ => None,
-    })
+    }
 }
 
-/// Re-hashes every well-named file. A file's content never changes under its name (files
-/// are only renamed into place and removed), so this needs no lock.
-fn content_problems(blobs: &Blobs, named: &[Sha256]) -> Result<Vec<Problem>> {
+/// Re-hashes every well-named blob. A blob's content never changes under its name (blobs
+/// are only placed whole and removed), so this needs no lock.
+fn content_problems(blobs: &Blobs, stored: &HashMap<Sha256, u64>) -> Result<Vec<Problem>> {
     let mut problems = Vec::new();
-    for sha in named {
-        let path = blobs.path_of(sha);
-        let actual = match hash_file(&path) {
+    let mut named: Vec<_> = stored.iter().collect();
+    named.sort_by_key(|(sha, _)| sha.hex());
+    for (sha, size) in named {
+        let actual = match hash_blob(blobs, sha, *size) {
             Ok(actual) => actual,
             Err(e) if e.kind() == io::ErrorKind::NotFound => continue, // deleted meanwhile
-            Err(e) => return Err(e).with_context(|| format!("hashing {}", path.display())),
+            Err(e) => return Err(e).with_context(|| format!("hashing blob {}", sha.hex())),
         };
         if actual != *sha {
             problems.push(Problem::ContentMismatch { sha: *sha, actual });

@@ -1,16 +1,29 @@
-//! `attache gc`: orphan files, stale temporary files and expired pending uploads.
+//! `attache gc`: orphan blobs, stale temporary files and expired pending uploads.
 
 use super::*;
 
-/// Removes orphan files, stale temporary files and expired pending uploads; says what went.
-pub fn gc(data_dir: &Path) -> Result<String> {
+/// How long an orphan object stays on an object store by default: an upload writes its
+/// object before its row commits, and re-writing one that `gc` took meanwhile would happen
+/// inside the write lock. Locally, putting a file back is a rename, so no grace is needed.
+pub const OBJECT_STORE_GRACE: Duration = Duration::from_secs(15 * 60);
+
+/// Removes orphan blobs at least `grace` old (by default none locally, 15 minutes on an object
+/// store), stale temporary files and expired pending uploads; says what went.
+pub fn gc(store: &StoreAt, grace: Option<Duration>) -> Result<String> {
+    let data_dir = store.data_dir;
     ensure_store(data_dir)?;
-    let core = Core::open(Config::new(data_dir.to_path_buf()), String::new())?;
+    let mut config = Config::new(data_dir.to_path_buf());
+    config.blob_store = store.blobs.clone();
+    let grace = grace.unwrap_or(match store.blobs {
+        BlobLocation::Local => Duration::ZERO,
+        BlobLocation::Object(_) => OBJECT_STORE_GRACE,
+    });
+    let core = Core::open(config, String::new())?;
     let expired = actix_web::rt::System::new()
         .block_on(pending::sweep(&core))
         .context("expiring pending uploads")?;
     let mut lines = Vec::new();
-    let (orphans, misplaced) = remove_orphans(data_dir, &core.db, &core.blobs)?;
+    let (orphans, misplaced) = remove_orphans(&core.db, &core.blobs, grace)?;
     for (sha, size) in &orphans {
         lines.push(format!(
             "removed orphan blob {} ({})",
@@ -32,35 +45,43 @@ pub fn gc(data_dir: &Path) -> Result<String> {
     ));
     if misplaced > 0 {
         lines.push(format!(
-            "left {} under blobs/ alone (see attache fsck)",
+            "left {} in the blob store alone (see attache fsck)",
             count(misplaced, "misplaced file", "misplaced files")
         ));
     }
     Ok(lines.join("\n"))
 }
 
-/// Removes each file no row names, each in its own short write transaction that checks
-/// again that no row names it: an upload of that content either committed before (its row
-/// keeps the file) or will place its own copy after. Returns what went, and how many files
-/// were left alone because their names are not blob names.
-fn remove_orphans(data_dir: &Path, db: &Db, blobs: &Blobs) -> Result<(Vec<(Sha256, u64)>, usize)> {
+/// Removes each blob no row names and older than `grace`, each in its own short write
+/// transaction that checks again that no row names it: an upload of that content either
+/// committed before (its row keeps the blob) or will store its own copy after. Returns what
+/// went, and how many names were left alone because they are not blob names.
+fn remove_orphans(db: &Db, blobs: &Blobs, grace: Duration) -> Result<(Vec<(Sha256, u64)>, usize)> {
     let rows = read_blob_rows(db)?;
-    let (named, misplaced) = scan_blob_files(data_dir, blobs)?;
+    let listing = list_blobs(blobs)?;
+    let now = SystemTime::now();
+    let old_enough =
+        |modified: SystemTime| now.duration_since(modified).unwrap_or_default() >= grace;
     let mut removed = Vec::new();
-    for sha in named.into_iter().filter(|sha| !rows.contains_key(sha)) {
+    for blob in listing.blobs {
+        if rows.contains_key(&blob.sha) || !old_enough(blob.modified) {
+            continue;
+        }
+        let sha = blob.sha;
         let gone = under_write_lock(db, |tx| {
             if blob_row_exists(tx, &sha).context("reading a blobs row")? {
-                return Ok(None);
+                return Ok(false);
             }
-            let size = file_len(&blobs.path_of(&sha))?;
             blobs
                 .remove(&sha)
                 .with_context(|| format!("removing orphan blob {}", sha.hex()))?;
-            Ok(size)
+            Ok(true)
         })?;
-        removed.extend(gone.map(|size| (sha, size)));
+        if gone {
+            removed.push((sha, blob.size));
+        }
     }
-    Ok((removed, misplaced.len()))
+    Ok((removed, listing.misplaced.len()))
 }
 
 /// Removes what in `tmp/` has not been modified for `STALE_AFTER`: files of uploads that

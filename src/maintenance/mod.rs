@@ -1,12 +1,13 @@
-//! The store's upkeep, for the command line: fsck, gc, backup and restore, each safe while the
-//! server runs. An upload places its file and inserts its row inside one write transaction
-//! (`BEGIN IMMEDIATE`), so whatever here decides that a file is an orphan, or which files a
-//! snapshot names, decides it under that same lock.
+//! The store's upkeep, for the command line: fsck, gc, backup, restore and migrate-blobs, each
+//! safe while the server runs, on either blob store. An upload makes sure its content is
+//! stored and inserts its row inside one write transaction (`BEGIN IMMEDIATE`), so whatever
+//! here decides that a blob is an orphan, or which blobs a snapshot names, decides it under
+//! that same lock.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::fs::{self, File};
-use std::io::{self, BufReader};
+use std::io;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -18,7 +19,8 @@ use sha2::Digest;
 use crate::config::Config;
 use crate::core::{pending, Core, AKSK_SECRET, SIGNING_KEYS};
 use crate::domain::Sha256;
-use crate::store::blobs::{self, blob_path};
+use crate::metrics::ObjectStoreMetrics;
+use crate::store::blobs::{self, blob_path, BlobLocation};
 use crate::store::sql::attachments::blob_row_exists;
 use crate::store::sql::maintenance::{self as sql, StoredBlob};
 use crate::store::{Blobs, Db};
@@ -34,10 +36,12 @@ const STALE_AFTER: Duration = Duration::from_secs(15 * 60);
 mod backup;
 mod fsck;
 mod gc;
+mod migrate_blobs;
 
 pub use backup::{backup, restore};
 pub use fsck::{fsck, FsckReport, Problem};
 pub use gc::gc;
+pub use migrate_blobs::migrate_blobs;
 
 /// Refuses a directory that holds no store, rather than creating one in it.
 fn ensure_store(data_dir: &Path) -> Result<()> {
@@ -49,13 +53,36 @@ fn ensure_store(data_dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The database and blobs of an existing data directory.
-fn open_store(data_dir: &Path) -> Result<(Db, Blobs)> {
-    ensure_store(data_dir)?;
-    let db = Db::open(&data_dir.join(DATABASE))?;
-    let blobs = Blobs::open(data_dir)
-        .with_context(|| format!("opening blobs/ in {}", data_dir.display()))?;
-    Ok((db, blobs))
+/// An install as the command line names it: its data directory and its blob store.
+#[derive(Clone, Copy)]
+pub struct StoreAt<'a> {
+    pub data_dir: &'a Path,
+    pub blobs: &'a BlobLocation,
+}
+
+impl StoreAt<'_> {
+    fn open_blobs(&self) -> Result<Blobs> {
+        open_blobs(self.data_dir, self.blobs)
+    }
+}
+
+fn open_blobs(data_dir: &Path, location: &BlobLocation) -> Result<Blobs> {
+    Blobs::open(data_dir, location, ObjectStoreMetrics::default())
+        .with_context(|| format!("opening the blob store ({location})"))
+}
+
+/// The database and blobs of an existing install.
+fn open_store(store: &StoreAt) -> Result<(Db, Blobs)> {
+    ensure_store(store.data_dir)?;
+    let db = Db::open(&store.data_dir.join(DATABASE))?;
+    Ok((db, store.open_blobs()?))
+}
+
+/// Lists the store, naming it when that fails.
+fn list_blobs(blobs: &Blobs) -> Result<blobs::Listing> {
+    blobs
+        .list()
+        .with_context(|| format!("listing the blob store ({})", blobs.describe()))
 }
 
 /// Runs `job` inside a write transaction (`BEGIN IMMEDIATE`). Its errors come back as they
@@ -70,24 +97,6 @@ fn read_blob_rows(db: &Db) -> Result<HashMap<Sha256, u64>> {
         .run_now(|conn| Ok(sql::blobs(conn)))?
         .context("reading the blobs table")?;
     Ok(rows.into_iter().map(|b| (b.sha, b.size)).collect())
-}
-
-/// The files under `blobs/`: the blobs among them, and the paths of those whose name or
-/// place is not a blob's.
-fn scan_blob_files(data_dir: &Path, blobs: &Blobs) -> Result<(Vec<Sha256>, Vec<PathBuf>)> {
-    let (mut named, mut misplaced) = (Vec::new(), Vec::new());
-    for path in files_below(&data_dir.join("blobs"))? {
-        let sha = path
-            .file_name()
-            .and_then(|name| name.to_str())
-            .and_then(Sha256::parse)
-            .filter(|sha| blobs.path_of(sha) == path);
-        match sha {
-            Some(sha) => named.push(sha),
-            None => misplaced.push(path),
-        }
-    }
-    Ok((named, misplaced))
 }
 
 /// Every file (anything but a folder) below `dir`, sorted; none when `dir` does not exist.
@@ -123,12 +132,42 @@ fn file_len(path: &Path) -> Result<Option<u64>> {
     }
 }
 
-/// The SHA-256 of a file, read as a stream.
-fn hash_file(path: &Path) -> io::Result<Sha256> {
-    let mut reader = BufReader::with_capacity(64 * 1024, File::open(path)?);
+/// The SHA-256 of a stored blob's content, read as a stream.
+fn hash_blob(blobs: &Blobs, sha: &Sha256, size: u64) -> io::Result<Sha256> {
     let mut hasher = sha2::Sha256::new();
-    io::copy(&mut reader, &mut hasher)?;
+    blobs.copy_to(sha, size, &mut hasher)?;
     Ok(Sha256(hasher.finalize().into()))
+}
+
+/// Passes what is written on to `inner`, hashing it on the way.
+struct HashingWriter<W> {
+    inner: W,
+    hasher: sha2::Sha256,
+}
+
+impl<W: io::Write> HashingWriter<W> {
+    fn new(inner: W) -> Self {
+        HashingWriter {
+            inner,
+            hasher: sha2::Sha256::new(),
+        }
+    }
+
+    fn finish(self) -> Sha256 {
+        Sha256(self.hasher.finalize().into())
+    }
+}
+
+impl<W: io::Write> io::Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let written = self.inner.write(buf)?;
+        self.hasher.update(&buf[..written]);
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// Copies `from` to `to` durably: into a temporary file beside `to`, fsynced, then renamed,

@@ -1,10 +1,11 @@
 //! The real binary: `attache serve` on a free port, and one-shot commands.
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_attache");
@@ -30,11 +31,41 @@ pub fn serve(data_dir: &Path, extra: &[&str]) -> Running {
     serve_on("127.0.0.1:0", data_dir, extra)
 }
 
+/// The blob store of each data directory a test served, when the tests run on an object
+/// store: commands on that directory (`fsck`, `gc`, …) must name the same one.
+fn blob_stores() -> &'static Mutex<HashMap<PathBuf, String>> {
+    static STORES: OnceLock<Mutex<HashMap<PathBuf, String>>> = OnceLock::new();
+    STORES.get_or_init(Mutex::default)
+}
+
+/// `--blob-store` and its credentials for a command on `data_dir`: the store a server on that
+/// directory was given (a new one for a first server), or nothing on the local store.
+fn with_blob_store(command: &mut Command, data_dir: &Path) {
+    let mut stores = blob_stores().lock().unwrap();
+    let spec = match stores.get(data_dir) {
+        Some(spec) => spec.clone(),
+        None => match super::s3::test_blob_store() {
+            Some(spec) => stores.entry(data_dir.to_owned()).or_insert(spec).clone(),
+            None => return,
+        },
+    };
+    command
+        .args(["--blob-store", &spec])
+        .envs(super::s3::credentials_env());
+}
+
 /// The same on the address `listen` (the URL it announces is its public one).
 pub fn serve_on(listen: &str, data_dir: &Path, extra: &[&str]) -> Running {
-    let mut child = Command::new(BIN)
+    let mut command = Command::new(BIN);
+    command
         .args(["serve", "--listen", listen, "--data-dir"])
-        .arg(data_dir)
+        .arg(data_dir);
+    if extra.contains(&"--blob-store") {
+        command.envs(super::s3::credentials_env());
+    } else {
+        with_blob_store(&mut command, data_dir);
+    }
+    let mut child = command
         .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -77,7 +108,18 @@ pub fn serve_on(listen: &str, data_dir: &Path, extra: &[&str]) -> Running {
 
 /// Runs a command of the binary to its end: success, stdout, stderr.
 pub fn attache(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(BIN).args(args).output().unwrap();
+    let mut command = Command::new(BIN);
+    command.args(args).envs(super::s3::credentials_env());
+    let data_dir = args
+        .iter()
+        .position(|arg| *arg == "--data-dir")
+        .and_then(|at| args.get(at + 1));
+    if let Some(dir) = data_dir {
+        if !args.contains(&"--blob-store") {
+            with_blob_store(&mut command, Path::new(dir));
+        }
+    }
+    let out = command.output().unwrap();
     (
         out.status.success(),
         String::from_utf8(out.stdout).unwrap(),

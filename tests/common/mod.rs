@@ -6,6 +6,7 @@ pub mod aksk;
 pub mod binary;
 pub mod hostup;
 pub mod python;
+pub mod s3;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -42,6 +43,9 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::new(dir.path().join("data"));
+    if let Some(spec) = s3::test_blob_store() {
+        config.blob_store = s3::parse(&spec);
+    }
     config.rate_limit_per_minute = 0;
     config.workers = 2;
     adjust(&mut config);
@@ -173,21 +177,41 @@ impl TestApp {
             .to_owned()
     }
 
-    /// Every file under `blobs/`.
+    /// Every blob stored: its file under `blobs/` on the local store, its key below the
+    /// prefix (`sha256/ab/cd/<hex>`) on an object store; misplaced names too.
     pub fn blob_files(&self) -> Vec<PathBuf> {
-        fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-            for entry in std::fs::read_dir(dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    walk(&path, out);
-                } else {
-                    out.push(path);
-                }
-            }
-        }
-        let mut out = Vec::new();
-        walk(&self.data_dir().join("blobs"), &mut out);
-        out
+        let blobs = self.core.blobs.clone();
+        // On its own thread: the object store's calls block, which an async test may not.
+        let listing = std::thread::spawn(move || {
+            let listing = blobs.list().unwrap();
+            let mut out: Vec<PathBuf> = listing
+                .blobs
+                .iter()
+                .map(|b| {
+                    blobs.local_path(&b.sha).unwrap_or_else(|| {
+                        let hex = b.sha.hex();
+                        PathBuf::from(format!("sha256/{}/{}/{hex}", &hex[0..2], &hex[2..4]))
+                    })
+                })
+                .collect();
+            out.extend(listing.misplaced.into_iter().map(PathBuf::from));
+            out
+        });
+        listing.join().unwrap()
+    }
+
+    /// The stored content of the blob `sha` (hex), from whichever store runs.
+    pub fn blob_content(&self, sha: &str) -> Vec<u8> {
+        let blobs = self.core.blobs.clone();
+        let sha = attache::domain::Sha256::parse(sha).unwrap();
+        std::thread::spawn(move || {
+            let mut out = Vec::new();
+            let size = blobs.size_of(&sha).unwrap().expect("the blob is stored");
+            blobs.copy_to(&sha, size, &mut out).unwrap();
+            out
+        })
+        .join()
+        .unwrap()
     }
 
     pub fn tmp_files(&self) -> usize {

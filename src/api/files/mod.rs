@@ -92,10 +92,10 @@ pub async fn authorized(
     req: &HttpRequest,
     attachment: &Attachment,
 ) -> Result<HttpResponse, Error> {
-    let file = crate::core::attachments::open(core, attachment).await?;
+    let content = crate::core::attachments::open(core, attachment).await?;
     let servable = Servable {
         attachment: attachment.clone(),
-        file: std::sync::Arc::new(file),
+        content,
     };
     Ok(answer(
         core,

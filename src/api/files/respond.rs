@@ -161,7 +161,7 @@ fn serve(
     };
     res.insert_header((header::CONTENT_TYPE, media_type));
     let reads = core.metrics.download_reads();
-    let body = BlobBody::new(servable.file.clone(), core.db.clone(), reads, pieces);
+    let body = BlobBody::new(servable.content.clone(), core.db.clone(), reads, pieces);
     if req.method() == Method::HEAD {
         return res.body(body.headers_only());
     }

@@ -83,6 +83,7 @@ fn drf_detail(info: &ErrorInfo, req: &HttpRequest) -> String {
         | ErrorCode::InvalidCursor
         | ErrorCode::AttachmentNotFound
         | ErrorCode::TicketClosed
+        | ErrorCode::StorageUnavailable
         | ErrorCode::Internal => info.detail.clone(),
     }
 }

@@ -1,6 +1,6 @@
-//! Content-addressed files: `blobs/sha256/ab/cd/<64 hex>`. Uploads stream into `tmp/`, are
-//! fsynced, then renamed into place; a `NamedTempFile` removes a half-written upload when it is
-//! dropped (error, disconnect, panic), and `tmp/` is emptied at start for what a crash left.
+//! The local blob store: files at `blobs/sha256/ab/cd/<64 hex>` below the data directory. A
+//! staged upload (fsynced in `tmp/`) is hard-linked or renamed into place, and the folder
+//! synced, so a placed blob survives a crash.
 
 use std::fs::{self, File};
 use std::io::{self, Write};
@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use actix_web::web::BytesMut;
 use tempfile::NamedTempFile;
 
+use super::{ListedBlob, Listing};
 use crate::domain::Sha256;
 
 /// Where the file of `sha` lives below a data directory (or below a backup of one).
@@ -22,62 +23,26 @@ pub fn blob_path(data_dir: &Path, sha: &Sha256) -> PathBuf {
     shard.join(hex)
 }
 
+/// Blobs as files below the data directory.
 #[derive(Clone, Debug)]
-pub struct Blobs {
+pub struct LocalBlobs {
     data_dir: PathBuf,
     root: PathBuf,
-    tmp: PathBuf,
 }
 
-impl Blobs {
+impl LocalBlobs {
     /// Creates the folders when missing.
-    pub fn open(data_dir: &Path) -> io::Result<Blobs> {
-        let blobs = Blobs {
+    pub fn open(data_dir: &Path) -> io::Result<LocalBlobs> {
+        let blobs = LocalBlobs {
             data_dir: data_dir.to_owned(),
             root: data_dir.join("blobs").join("sha256"),
-            tmp: data_dir.join("tmp"),
         };
         fs::create_dir_all(&blobs.root)?;
-        fs::create_dir_all(&blobs.tmp)?;
         Ok(blobs)
-    }
-
-    /// Removes what a crash left in `tmp/`. Only the server calls this, at start: other
-    /// commands may run beside a server whose uploads are in flight.
-    pub fn remove_stale_temporaries(&self) -> io::Result<usize> {
-        let mut removed = 0;
-        for entry in fs::read_dir(&self.tmp)? {
-            let entry = entry?;
-            if entry.file_type()?.is_file() {
-                fs::remove_file(entry.path())?;
-                removed += 1;
-            }
-        }
-        Ok(removed)
     }
 
     pub fn path_of(&self, sha: &Sha256) -> PathBuf {
         blob_path(&self.data_dir, sha)
-    }
-
-    pub fn tmp_dir(&self) -> &Path {
-        &self.tmp
-    }
-
-    pub fn new_temp(&self) -> io::Result<NamedTempFile> {
-        // `make_in`, not `tempfile_in`: its errors keep their OS code (out of descriptors is
-        // `busy`), which `tempfile_in` hides under the path.
-        tempfile::Builder::new()
-            .prefix("upload-")
-            .make_in(&self.tmp, |path| {
-                use std::os::unix::fs::OpenOptionsExt;
-                std::fs::OpenOptions::new()
-                    .read(true)
-                    .write(true)
-                    .create_new(true)
-                    .mode(0o600)
-                    .open(path)
-            })
     }
 
     /// Makes the content of `staged` (already written and fsynced) durable under its hash,
@@ -140,6 +105,52 @@ impl Blobs {
     }
 }
 
+impl LocalBlobs {
+    /// Every file below `blobs/`: the blobs among them, and the paths (relative to the data
+    /// directory) of those whose name or place is not a blob's.
+    pub fn list(&self) -> io::Result<Listing> {
+        let mut listing = Listing::default();
+        let mut folders = vec![self.data_dir.join("blobs")];
+        while let Some(folder) = folders.pop() {
+            let entries = match fs::read_dir(&folder) {
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                entries => entries?,
+            };
+            for entry in entries {
+                let entry = entry?;
+                let path = entry.path();
+                let meta = match entry.metadata() {
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => continue, // just removed
+                    meta => meta?,
+                };
+                if meta.is_dir() {
+                    folders.push(path);
+                    continue;
+                }
+                let sha = path
+                    .file_name()
+                    .and_then(|name| name.to_str())
+                    .and_then(Sha256::parse)
+                    .filter(|sha| self.path_of(sha) == path);
+                match sha {
+                    Some(sha) => listing.blobs.push(ListedBlob {
+                        sha,
+                        size: meta.len(),
+                        modified: meta.modified()?,
+                    }),
+                    None => {
+                        let shown = path.strip_prefix(&self.data_dir).unwrap_or(&path);
+                        listing.misplaced.push(shown.display().to_string());
+                    }
+                }
+            }
+        }
+        listing.blobs.sort_by_key(|blob| blob.sha.hex());
+        listing.misplaced.sort();
+        Ok(listing)
+    }
+}
+
 /// Appends up to `want` bytes of `file` from `offset` to `buf`, but only what the page cache
 /// already holds: `preadv2` with `RWF_NOWAIT` returns at once instead of waiting for the disk.
 /// `Ok(None)` means "would wait" (or a kernel or file system that cannot tell): read on the
@@ -190,6 +201,7 @@ pub fn append(staged: &mut NamedTempFile, data: &[u8]) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Blobs;
 
     fn sha_of(byte: u8) -> Sha256 {
         Sha256([byte; 32])
@@ -198,7 +210,7 @@ mod tests {
     #[test]
     fn place_is_idempotent_and_remove_forgets() {
         let dir = tempfile::tempdir().unwrap();
-        let blobs = Blobs::open(dir.path()).unwrap();
+        let blobs = Blobs::open_local(dir.path()).unwrap();
         let sha = sha_of(0xab);
         for round in 0..2 {
             let mut staged = blobs.new_temp().unwrap();
@@ -211,7 +223,7 @@ mod tests {
         let mut staged = blobs.new_temp().unwrap();
         append(&mut staged, b"hello").unwrap();
         blobs.place(staged, &sha).unwrap();
-        let path = blobs.path_of(&sha);
+        let path = blobs.local_path(&sha).unwrap();
         assert!(path.ends_with(format!("ab/ab/{}", sha.hex())));
         assert_eq!(fs::read(&path).unwrap(), b"hello");
         assert_eq!(
@@ -243,18 +255,5 @@ mod tests {
             None
         );
         assert!(past_end.is_empty());
-    }
-
-    #[test]
-    fn stale_temporary_files_go_when_asked() {
-        let dir = tempfile::tempdir().unwrap();
-        let blobs = Blobs::open(dir.path()).unwrap();
-        let staged = blobs.new_temp().unwrap();
-        let (_, path) = staged.keep().unwrap();
-        assert!(path.exists());
-        Blobs::open(dir.path()).unwrap();
-        assert!(path.exists(), "opening alone keeps uploads in flight");
-        assert_eq!(blobs.remove_stale_temporaries().unwrap(), 1);
-        assert!(!path.exists());
     }
 }
