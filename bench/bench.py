@@ -329,6 +329,76 @@ class Attache:
             self.proc = None
 
 
+class AttacheS3(Attache):
+    """attache with its blobs in s3s-fs (an S3-protocol server, bench/run.sh builds it) on the
+    same machine: what the object store costs against the local store, side by side."""
+    name = "attache-s3"
+    ACCESS, SECRET = "AKIDBENCH", "bench-secret-key-0123456789"
+
+    def __init__(self, binary, data, port, s3s_fs, s3_port, ticket=True):
+        self.s3s_fs, self.s3_port, self.s3 = s3s_fs, s3_port, None
+        super().__init__(binary, data, port, ticket)
+
+    def start(self, ticket=True):
+        root = self.data + "-bucket"
+        os.makedirs(os.path.join(root, "bench"), exist_ok=True)
+        self.s3 = spawn(SERVER_CPU + [self.s3s_fs, "--host", "127.0.0.1", "--port", str(self.s3_port),
+                                      "--access-key", self.ACCESS, "--secret-key", self.SECRET, root],
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for_port(self.s3_port, self.s3)
+        os.environ.update(AWS_ACCESS_KEY_ID=self.ACCESS, AWS_SECRET_ACCESS_KEY=self.SECRET,
+                          ATTACHE_BLOB_STORE=f"s3://bench?endpoint=http://127.0.0.1:{self.s3_port}&path_style=true")
+        try:
+            super().start(ticket)
+        finally:
+            for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "ATTACHE_BLOB_STORE"):
+                os.environ.pop(name, None)
+
+    def clear_uploads(self):
+        self.stop()
+        shutil.rmtree(self.data)
+        shutil.rmtree(self.data + "-bucket", ignore_errors=True)
+        os.sync()
+        self.start()
+
+    def cpu_pids(self):
+        return [self.proc.pid, self.s3.pid]
+
+    def rss_pids(self):
+        return [self.proc.pid]
+
+    def stop(self):
+        super().stop()
+        if self.s3:
+            stop(self.s3)
+            self.s3 = None
+
+
+def object_store(binary, s3s_fs, work, port, bodies, files, args):
+    """Downloads and uploads through the object store beside the same through the local
+    store; prints the medians and their ratio (server CPU counts attache and s3s-fs)."""
+    results = Results()
+    servers = [Attache(binary, os.path.join(work, "attache-local"), port),
+               AttacheS3(binary, os.path.join(work, "attache-s3"), port + 1, s3s_fs, port + 2)]
+    try:
+        downloads(servers, {f: files[f] for f in ("100 KB", "10 MB")}, args, results)
+        uploads(servers, bodies, args, results)
+    finally:
+        for s in servers:
+            s.stop()
+    keys = ["dl 100 KB", "dl 100 KB range", "dl 10 MB", "dl 10 MB range", "up 100 KB", "up 10 MB"]
+    say("")
+    say(f"{'req/s (median of ' + str(args.runs) + ')':28} {'local':>10} {'S3':>10} {'S3/local':>9}")
+    for key in keys:
+        local = statistics.median(results.get(key, "attache"))
+        remote = statistics.median(results.get(key, "attache-s3"))
+        say(f"{key:28} {local:10.0f} {remote:10.0f} {remote / local:9.2f}")
+    for key in ("cpu dl 10 MB", "cpu up 10 MB"):
+        local = statistics.median(results.get(key, "attache"))
+        remote = statistics.median(results.get(key, "attache-s3"))
+        say(f"{key + ' (s/GiB)':28} {local:10.2f} {remote:10.2f} {remote / local:9.2f}")
+
+
 class Nginx:
     name = "nginx"
 
@@ -1011,6 +1081,9 @@ def main():
     parser.add_argument("--out", default=os.path.join(ROOT, "BENCHMARKS.md"))
     parser.add_argument("--only-route-rss", action="store_true",
                         help="measure only the peak RSS per upload route, print it, write no report")
+    parser.add_argument("--only-object-store", action="store_true",
+                        help="downloads and uploads through the object store (s3s-fs) beside the local "
+                             "store; print the ratios, write no report")
     args = parser.parse_args()
     global OHA
     OHA = find_tool("oha")
@@ -1026,6 +1099,18 @@ def main():
     work = tempfile.mkdtemp(prefix="attache-bench-", dir=args.work_dir)
     results, notes = Results(), list(STANDING_NOTES)
     servers = []
+    if args.only_object_store:
+        s3s_fs = os.path.join(TARGET, "s3-tools", "bin", "s3s-fs")
+        if not os.path.exists(s3s_fs):
+            raise RuntimeError(f"{s3s_fs} is missing: see .ci/run for how to build it")
+        try:
+            files = {f: content(SIZES[f]) for f in ("100 KB", "10 MB")}
+            object_store(args.binary, s3s_fs, work, port, Bodies(work, files), files, args)
+        finally:
+            for proc in list(PROCS):
+                stop(proc)
+            shutil.rmtree(work, ignore_errors=True)
+        return 0
     if args.only_route_rss:
         a = Attache(args.binary, os.path.join(work, "attache-routes"), port)
         try:

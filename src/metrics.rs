@@ -75,7 +75,7 @@ impl Default for Metrics {
             blobs: Gauge::default(),
             blob_bytes: Gauge::default(),
             build_info: Family::default(),
-            object_store: ObjectStoreMetrics::default(),
+            object_store: ObjectStoreMetrics::registered(&mut registry),
             registry: Registry::default(),
         };
         registry.register(
@@ -138,7 +138,6 @@ impl Default for Metrics {
             "Always 1: this attache's version and the schema version of its database",
             metrics.build_info.clone(),
         );
-        metrics.object_store.register(&mut registry);
         Metrics {
             registry,
             ..metrics

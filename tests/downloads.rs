@@ -503,6 +503,9 @@ async fn large_files_come_back_whole_in_ranges_and_from_a_cold_cache() {
         .unwrap();
     assert_eq!(res.status(), 206);
     assert_eq!(res.bytes().await.unwrap(), bytes[200_000..=700_000]);
+    if !app.core.blobs.is_local() {
+        return; // the page cache and the blocking pool are the local store's
+    }
     let (cached, _) = reads(&metrics().await);
     assert!(cached >= 4.0, "{cached} chunks read from the page cache");
 

@@ -37,7 +37,14 @@ impl Default for ObjectStoreMetrics {
 }
 
 impl ObjectStoreMetrics {
-    pub(super) fn register(&self, registry: &mut Registry) {
+    /// New counters, registered in `registry`.
+    pub(super) fn registered(registry: &mut Registry) -> Self {
+        let metrics = ObjectStoreMetrics::default();
+        metrics.register(registry);
+        metrics
+    }
+
+    fn register(&self, registry: &mut Registry) {
         registry.register(
             "object_store_requests",
             "Requests to the object store by operation and outcome (ok, not_found, error)",
