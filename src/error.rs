@@ -71,6 +71,9 @@ pub enum Error {
     AttachmentNotFound,
     #[error("The ticket is closed; reopen it before replying.")]
     TicketClosed,
+    /// A second critical alert within the hour (see `core::tickets::ALERT_WINDOW`).
+    #[error("You raised a critical alert less than an hour ago; open this ticket at another priority, or retry after {retry_after} seconds.")]
+    AlertLimited { retry_after: u64 },
     #[error("{}", quota_detail(*.quota, *.limit))]
     QuotaExceeded {
         quota: crate::core::quota::Quota,
@@ -97,7 +100,7 @@ impl Error {
             Error::TooManyAttachments { .. } => ErrorCode::TooManyAttachments,
             Error::UrlExpired => ErrorCode::UrlExpired,
             Error::SignatureInvalid => ErrorCode::SignatureInvalid,
-            Error::RateLimited { .. } => ErrorCode::RateLimited,
+            Error::RateLimited { .. } | Error::AlertLimited { .. } => ErrorCode::RateLimited,
             Error::InsufficientStorage => ErrorCode::InsufficientStorage,
             Error::Busy { .. } => ErrorCode::Busy,
             Error::MethodNotAllowed => ErrorCode::MethodNotAllowed,
@@ -248,13 +251,26 @@ impl ResponseError for Error {
             res.insert_header((header::WWW_AUTHENTICATE, challenge));
         }
         let retry_after = match self {
-            Error::RateLimited { retry_after } | Error::Busy { retry_after } => Some(*retry_after),
+            Error::RateLimited { retry_after }
+            | Error::Busy { retry_after }
+            | Error::AlertLimited { retry_after } => Some(*retry_after),
             Error::TooManyUploads { .. } => Some(RETRY_UPLOADS),
             Error::QuotaExceeded { retry_after, .. } => *retry_after,
             _ => None,
         };
         if let Some(seconds) = retry_after {
             res.insert_header((header::RETRY_AFTER, seconds));
+        }
+        if let Error::AlertLimited { retry_after } = self {
+            // The alert limit in the headers HostUp lists on a 429: one an hour, none left,
+            // and the seconds until the next (HostUp's dialect writes them as a time).
+            for (name, value) in [
+                ("x-ratelimit-limit", 1),
+                ("x-ratelimit-remaining", 0),
+                ("x-ratelimit-reset", *retry_after),
+            ] {
+                res.insert_header((name, value));
+            }
         }
         res.finish()
     }

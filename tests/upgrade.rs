@@ -372,6 +372,18 @@ fn a_copy_of_the_database_is_kept_before_the_first_migration() {
         )
         .unwrap();
     assert_eq!(orphans, 0);
+    // Migration 5: old tickets are copied to nobody and have no priority reason; no old
+    // message is sensitive.
+    let unset: i64 = conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM tickets
+                     WHERE cc_addresses <> '[]' OR priority_reason IS NOT NULL)
+                  + (SELECT count(*) FROM messages WHERE sensitive <> 0)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(unset, 0);
     drop((conn, old));
 
     // The next start has nothing to migrate and leaves the copy as it was.
@@ -553,6 +565,10 @@ fn released_migrations_are_never_edited() {
         (
             "V4__ticket_status.sql",
             "4a5cdd0ba285df138308af51d2b30d4d69f11df8b6ec476b6261ceb9d731f1b5",
+        ),
+        (
+            "V5__ticket_cc_and_alerts.sql",
+            "ba8f527e572bcef257514f96fc908e22f1966b330c1a37e4332ed1884b019fd7",
         ),
     ];
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
