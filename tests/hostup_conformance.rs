@@ -118,6 +118,15 @@ async fn a_ticket_and_its_detail_have_every_documented_field() {
         (&json!("staff"), &json!("alex"))
     );
     assert_eq!(staff["encrypted"], false);
+    let res = app
+        .post_json(
+            &app.agent,
+            &reply_path,
+            json!({"message": "x", "encrypted": "yes"}),
+        )
+        .await;
+    let status = res.status().as_u16();
+    problem(status, &res.json().await.unwrap(), 400, "invalid_request");
     assert_eq!(ticket["messages"][0]["encrypted"], false);
 
     let (status, detail) = json_of(&app, &app.customer, &format!("{BASE}/tickets/{id}")).await;
@@ -199,6 +208,15 @@ async fn creating_checks_what_hostup_documents() {
             [pointer],
             "{extra}"
         );
+    }
+    // Fields of the wrong JSON type are HostUp's 400, never a 500.
+    for extra in [
+        json!({"ccEmails": "a@example.com"}),
+        json!({"ccEmails": [7]}),
+        json!({"criticalReason": 7, "priority": "critical"}),
+    ] {
+        let (status, body) = create(&app, &app.customer, with(extra.clone())).await;
+        problem(status, &body, 400, "invalid_request");
     }
     let critical = json!({"priority": "critical", "criticalReason": "Every site is down."});
     let (status, ticket) = create(&app, &app.customer, with(critical)).await;

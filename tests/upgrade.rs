@@ -297,48 +297,8 @@ fn row_counts(path: &Path) -> BTreeMap<String, i64> {
         .collect()
 }
 
-#[test]
-fn a_copy_of_the_database_is_kept_before_the_first_migration() {
-    let (_dir, data) = old_data_dir();
-    let (ok, _, err) = attache(&["user", "list", "--data-dir", data.to_str().unwrap()]);
-    assert!(ok, "{err}");
-    let copy = data.join(format!("attache.db.before-v{}", migrate::latest()));
-    assert!(copy.is_file(), "a commands keeps the copy too: {err}");
-    use std::os::unix::fs::PermissionsExt;
-    assert_eq!(
-        fs::metadata(&copy).unwrap().permissions().mode() & 0o777,
-        0o600
-    );
-    assert_eq!(
-        migrate::stored_version(&copy).unwrap(),
-        migrate::Stored::Unrecorded
-    );
-    assert_eq!(
-        row_counts(&copy),
-        row_counts(&fixture().join("data/attache.db"))
-    );
-    assert_eq!(
-        migrate::stored_version(&data.join("attache.db")).unwrap(),
-        migrate::Stored::Version(migrate::latest())
-    );
-
-    // Migration 2 marked the AK/SK pair 0.1.0 made as scheme 1, and no API key.
-    let conn = Connection::open(data.join("attache.db")).unwrap();
-    let schemes: Vec<(String, Option<i64>)> = conn
-        .prepare("SELECT prefix, sk_scheme FROM api_keys")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
-    let ak = manifest()["aksk"]["ak"].as_str().unwrap().to_owned();
-    for (prefix, scheme) in &schemes {
-        let expected = if *prefix == ak { Some(1) } else { None };
-        assert_eq!(*scheme, expected, "{prefix}");
-    }
-    assert!(schemes.iter().any(|(p, _)| *p == ak));
-    drop(conn);
-
+/// What migrations 4 and 5 did to the 0.1.0 database in `data`.
+fn later_migrations_kept_every_row(data: &Path) {
     // Migration 4 rebuilt the tickets table: every row is kept, with its status, and the
     // messages and attachments that refer to tickets still do.
     let migrated = row_counts(&data.join("attache.db"));
@@ -385,6 +345,51 @@ fn a_copy_of_the_database_is_kept_before_the_first_migration() {
         .unwrap();
     assert_eq!(unset, 0);
     drop((conn, old));
+}
+
+#[test]
+fn a_copy_of_the_database_is_kept_before_the_first_migration() {
+    let (_dir, data) = old_data_dir();
+    let (ok, _, err) = attache(&["user", "list", "--data-dir", data.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let copy = data.join(format!("attache.db.before-v{}", migrate::latest()));
+    assert!(copy.is_file(), "a commands keeps the copy too: {err}");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        fs::metadata(&copy).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert_eq!(
+        migrate::stored_version(&copy).unwrap(),
+        migrate::Stored::Unrecorded
+    );
+    assert_eq!(
+        row_counts(&copy),
+        row_counts(&fixture().join("data/attache.db"))
+    );
+    assert_eq!(
+        migrate::stored_version(&data.join("attache.db")).unwrap(),
+        migrate::Stored::Version(migrate::latest())
+    );
+
+    // Migration 2 marked the AK/SK pair 0.1.0 made as scheme 1, and no API key.
+    let conn = Connection::open(data.join("attache.db")).unwrap();
+    let schemes: Vec<(String, Option<i64>)> = conn
+        .prepare("SELECT prefix, sk_scheme FROM api_keys")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let ak = manifest()["aksk"]["ak"].as_str().unwrap().to_owned();
+    for (prefix, scheme) in &schemes {
+        let expected = if *prefix == ak { Some(1) } else { None };
+        assert_eq!(*scheme, expected, "{prefix}");
+    }
+    assert!(schemes.iter().any(|(p, _)| *p == ak));
+    drop(conn);
+
+    later_migrations_kept_every_row(&data);
 
     // The next start has nothing to migrate and leaves the copy as it was.
     let before = fs::read(&copy).unwrap();
