@@ -228,6 +228,21 @@ async fn creating_checks_what_hostup_documents() {
     let native = attache::ids::Id::parse_prefixed("tkt", ticket["id"].as_str().unwrap()).unwrap();
     let (_, v1) = json_of(&app, &app.agent, &format!("/v1/tickets/{native}")).await;
     assert_eq!(v1["priority"], "urgent");
+    // Made `high` in TopTickets' dialect, it is no longer critical, nor shows a reason.
+    let res = app
+        .patch_json(
+            &app.agent,
+            &format!("/v1/tickets/{native}"),
+            json!({"priority": "high"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let path = format!("{BASE}/tickets/{}", ticket["id"].as_str().unwrap());
+    let (_, now_high) = json_of(&app, &app.customer, &path).await;
+    assert_eq!(
+        (&now_high["priority"], &now_high["criticalReason"]),
+        (&json!("high"), &Value::Null)
+    );
     // No priority reads back as `medium`.
     let (_, plain) = create(&app, &app.customer, base.clone()).await;
     assert_eq!(plain["priority"], "medium");

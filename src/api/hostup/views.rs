@@ -161,7 +161,9 @@ pub async fn detail(core: &Core, caller: &Caller, id: Id) -> Result<TicketDetail
         .map(|a| attachment_view(core, a))
         .collect();
     let requester = people.get(&ticket.requester_id);
-    let critical_reason = ticket.priority_reason.clone();
+    // The reason is shown while the ticket is critical (another dialect may change that).
+    let critical = ticket.priority.as_deref() == Some(tickets::ALERT_PRIORITY);
+    let critical_reason = ticket.priority_reason.clone().filter(|_| critical);
     Ok(TicketDetail {
         ticket: ticket_view(ticket, requester, last),
         body,
