@@ -261,17 +261,6 @@ impl ResponseError for Error {
         if let Some(seconds) = retry_after {
             res.insert_header((header::RETRY_AFTER, seconds));
         }
-        if let Error::AlertLimited { retry_after } = self {
-            // The alert limit in the headers HostUp lists on a 429: one an hour, none left,
-            // and the seconds until the next (HostUp's dialect writes them as a time).
-            for (name, value) in [
-                ("x-ratelimit-limit", 1),
-                ("x-ratelimit-remaining", 0),
-                ("x-ratelimit-reset", *retry_after),
-            ] {
-                res.insert_header((name, value));
-            }
-        }
         res.finish()
     }
 }
