@@ -297,6 +297,56 @@ fn row_counts(path: &Path) -> BTreeMap<String, i64> {
         .collect()
 }
 
+/// What migrations 4 and 5 did to the 0.1.0 database in `data`.
+fn later_migrations_kept_every_row(data: &Path) {
+    // Migration 4 rebuilt the tickets table: every row is kept, with its status, and the
+    // messages and attachments that refer to tickets still do.
+    let migrated = row_counts(&data.join("attache.db"));
+    for (table, count) in row_counts(&fixture().join("data/attache.db")) {
+        assert_eq!(migrated[&table], count, "{table}");
+    }
+    let conn = Connection::open(data.join("attache.db")).unwrap();
+    let old = Connection::open(fixture().join("data/attache.db")).unwrap();
+    let statuses = |conn: &Connection| -> Vec<(i64, String)> {
+        conn.prepare("SELECT number, status FROM tickets ORDER BY number")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(statuses(&conn), statuses(&old));
+    let broken: i64 = conn
+        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(broken, 0);
+    let orphans: i64 = conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM messages WHERE ticket_id NOT IN (SELECT id FROM tickets))
+                  + (SELECT count(*) FROM attachments
+                     WHERE ticket_id IS NOT NULL AND ticket_id NOT IN (SELECT id FROM tickets))",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(orphans, 0);
+    // Migration 5: old tickets are copied to nobody and have no priority reason; no old
+    // message is sensitive.
+    let unset: i64 = conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM tickets
+                     WHERE cc_addresses <> '[]' OR priority_reason IS NOT NULL)
+                  + (SELECT count(*) FROM messages WHERE sensitive <> 0)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(unset, 0);
+    drop((conn, old));
+}
+
 #[test]
 fn a_copy_of_the_database_is_kept_before_the_first_migration() {
     let (_dir, data) = old_data_dir();
@@ -339,40 +389,7 @@ fn a_copy_of_the_database_is_kept_before_the_first_migration() {
     assert!(schemes.iter().any(|(p, _)| *p == ak));
     drop(conn);
 
-    // Migration 4 rebuilt the tickets table: every row is kept, with its status, and the
-    // messages and attachments that refer to tickets still do.
-    let migrated = row_counts(&data.join("attache.db"));
-    for (table, count) in row_counts(&fixture().join("data/attache.db")) {
-        assert_eq!(migrated[&table], count, "{table}");
-    }
-    let conn = Connection::open(data.join("attache.db")).unwrap();
-    let old = Connection::open(fixture().join("data/attache.db")).unwrap();
-    let statuses = |conn: &Connection| -> Vec<(i64, String)> {
-        conn.prepare("SELECT number, status FROM tickets ORDER BY number")
-            .unwrap()
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
-    };
-    assert_eq!(statuses(&conn), statuses(&old));
-    let broken: i64 = conn
-        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
-    assert_eq!(broken, 0);
-    let orphans: i64 = conn
-        .query_row(
-            "SELECT (SELECT count(*) FROM messages WHERE ticket_id NOT IN (SELECT id FROM tickets))
-                  + (SELECT count(*) FROM attachments
-                     WHERE ticket_id IS NOT NULL AND ticket_id NOT IN (SELECT id FROM tickets))",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(orphans, 0);
-    drop((conn, old));
+    later_migrations_kept_every_row(&data);
 
     // The next start has nothing to migrate and leaves the copy as it was.
     let before = fs::read(&copy).unwrap();
@@ -553,6 +570,10 @@ fn released_migrations_are_never_edited() {
         (
             "V4__ticket_status.sql",
             "4a5cdd0ba285df138308af51d2b30d4d69f11df8b6ec476b6261ceb9d731f1b5",
+        ),
+        (
+            "V5__ticket_cc_and_alerts.sql",
+            "ba8f527e572bcef257514f96fc908e22f1966b330c1a37e4332ed1884b019fd7",
         ),
     ];
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");

@@ -62,6 +62,7 @@ pub async fn create(
         attachment_ids,
         carry,
         internal: false,
+        sensitive: false,
     };
     post(core, caller, ticket_id, new).await
 }
@@ -74,6 +75,8 @@ pub struct NewMessage {
     pub carry: Carry,
     /// Hidden from customers other than its author.
     pub internal: bool,
+    /// Marked sensitive by its author (HostUp `encrypted`).
+    pub sensitive: bool,
 }
 
 /// Adds a message to a ticket the caller sees.
@@ -90,6 +93,7 @@ pub async fn post(core: &Core, caller: &Caller, ticket_id: Id, new: NewMessage) 
                 body: new.body,
                 internal: new.internal,
                 opening: false,
+                sensitive: new.sensitive,
             };
             let ids = &new.attachment_ids;
             let message = insert(tx, &caller, ticket_id, draft, ids, new.carry, limit)?;
@@ -244,6 +248,8 @@ pub(crate) struct Draft {
     pub internal: bool,
     /// Written with its ticket.
     pub opening: bool,
+    /// Marked sensitive by its author.
+    pub sensitive: bool,
 }
 
 /// Whether `caller` may put `upload` on a message of `ticket_id`: it is on no message yet,
@@ -292,6 +298,7 @@ pub(crate) fn insert(
         updated_at: at,
         internal: draft.internal,
         opening: draft.opening,
+        sensitive: draft.sensitive,
         attachments: Vec::new(),
     };
     sql::insert_message(tx, &message)?;

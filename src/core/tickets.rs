@@ -4,7 +4,7 @@ use crate::core::access::Caller;
 use crate::core::messages::{insert, Carry, Draft};
 use crate::core::quota;
 use crate::core::Core;
-use crate::domain::{now, Scope, Status, Ticket, Timestamp};
+use crate::domain::{now, CcAddresses, Scope, Status, Ticket, Timestamp};
 use crate::error::{Error, FieldError, Result};
 use crate::ids::Id;
 use crate::store::sql::attachments as attachment_sql;
@@ -141,6 +141,30 @@ pub struct NewTicket {
     /// The status it opens with: `open` unless the dialect says (TopTickets: `new`).
     pub status: Option<Status>,
     pub due_date: Option<Timestamp>,
+    /// Whom news of it is copied to.
+    pub cc_addresses: CcAddresses,
+    /// Why it has its priority; with `ALERT_PRIORITY`, the ticket is an alert.
+    pub priority_reason: Option<String>,
+}
+
+/// The priority at which a ticket opened with a reason is an alert: someone is woken for it,
+/// so each requester raises at most one an `ALERT_WINDOW` (HostUp's rule for its critical
+/// tickets). A ticket at that priority without a reason (free text another dialect sent) is
+/// no alert.
+pub const ALERT_PRIORITY: &str = "critical";
+const ALERT_WINDOW: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Refuses a second alert of the caller's within the window, with the seconds until it ends.
+fn check_alert(conn: &rusqlite::Connection, caller: &Caller) -> Result<()> {
+    let at = now();
+    let since = at.minus(ALERT_WINDOW);
+    let last = sql::last_alert_since(conn, caller.user.id, ALERT_PRIORITY, &since)?;
+    match last {
+        Some(last) => Err(Error::AlertLimited {
+            retry_after: (last.plus(ALERT_WINDOW).unix() - at.unix()).max(1) as u64,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Opens a ticket for the caller.
@@ -156,6 +180,9 @@ pub async fn create(core: &Core, caller: &Caller, new: NewTicket) -> Result<Tick
     ] {
         check_label(pointer, value.as_deref())?;
     }
+    let reason = new.priority_reason.filter(|r| !r.trim().is_empty());
+    check_body("/priority_reason", reason.as_deref().unwrap_or_default())?;
+    let alert = reason.is_some() && new.priority.as_deref() == Some(ALERT_PRIORITY);
     let at = now();
     let mut ticket = Ticket {
         id: new.id.unwrap_or_default(),
@@ -171,6 +198,8 @@ pub async fn create(core: &Core, caller: &Caller, new: NewTicket) -> Result<Tick
         resolved_at: None,
         closed_at: None,
         due_date: new.due_date,
+        cc_addresses: new.cc_addresses,
+        priority_reason: reason,
         attachment_count: 0,
     };
     set_status(&mut ticket, new.status.unwrap_or(Status::Open), at);
@@ -180,12 +209,16 @@ pub async fn create(core: &Core, caller: &Caller, new: NewTicket) -> Result<Tick
     core.db
         .write(move |tx| {
             quota::check_ticket(tx, &quotas, &caller)?;
+            if alert {
+                check_alert(tx, &caller)?;
+            }
             ticket.number = sql::insert_ticket(tx, &ticket)?;
             if !body.trim().is_empty() || !new.attachment_ids.is_empty() {
                 let draft = Draft {
                     body,
                     internal: false,
                     opening: true,
+                    sensitive: false,
                 };
                 let first = insert(
                     tx,

@@ -3,11 +3,13 @@
 //! `upload` or `store`, so each of them may import it without a cycle.
 
 mod content;
+mod email;
 mod model;
 mod status;
 pub mod time;
 
 pub use content::{Sha256, StagedUpload};
+pub use email::{CcAddresses, CcProblem, EmailAddress};
 pub use model::*;
 pub use status::Status;
 pub use time::{format_time, freeze_clock, now, Timestamp};
