@@ -554,6 +554,10 @@ fn released_migrations_are_never_edited() {
             "V4__ticket_status.sql",
             "4a5cdd0ba285df138308af51d2b30d4d69f11df8b6ec476b6261ceb9d731f1b5",
         ),
+        (
+            "V6__case_events.sql",
+            "f61cf420b72f005872c44e939185c836d9d4141bc6e532c119d2ccf465a9d3fc",
+        ),
     ];
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
     let mut found: Vec<String> = fs::read_dir(&dir)

@@ -1,10 +1,11 @@
 //! Tickets: list, open, read, change.
 
 use crate::core::access::Caller;
+use crate::core::events::record;
 use crate::core::messages::{insert, Carry, Draft};
 use crate::core::quota;
 use crate::core::Core;
-use crate::domain::{now, Scope, Status, Ticket, Timestamp};
+use crate::domain::{now, EventKind, Scope, Status, Ticket, Timestamp};
 use crate::error::{Error, FieldError, Result};
 use crate::ids::Id;
 use crate::store::sql::attachments as attachment_sql;
@@ -181,6 +182,7 @@ pub async fn create(core: &Core, caller: &Caller, new: NewTicket) -> Result<Tick
         .write(move |tx| {
             quota::check_ticket(tx, &quotas, &caller)?;
             ticket.number = sql::insert_ticket(tx, &ticket)?;
+            record(tx, ticket.id, EventKind::Created, &caller, "")?;
             if !body.trim().is_empty() || !new.attachment_ids.is_empty() {
                 let draft = Draft {
                     body,
@@ -275,6 +277,7 @@ impl Change {
 pub async fn update(core: &Core, caller: &Caller, id: Id, change: Change) -> Result<Ticket> {
     caller.require(Scope::TicketsWrite)?;
     let mut ticket = visible(core, caller, id).await?;
+    let before = ticket.clone();
     if change.is_empty() {
         return Err(Error::Invalid(vec![FieldError::new(
             "",
@@ -302,10 +305,45 @@ pub async fn update(core: &Core, caller: &Caller, id: Id, change: Change) -> Res
     }
     ticket.updated_at = at;
     let saved = ticket.clone();
+    let events = changes(&before, &ticket);
+    let caller = caller.clone();
     core.db
-        .write(move |tx| Ok(sql::update_ticket(tx, &saved)?))
+        .write(move |tx| {
+            sql::update_ticket(tx, &saved)?;
+            for (kind, detail) in &events {
+                record(tx, saved.id, *kind, &caller, detail)?;
+            }
+            Ok(())
+        })
         .await?;
     Ok(ticket)
+}
+
+/// The events a change from `before` to `after` records: the fields it changed, then its
+/// move to another status (a close, a reopening, or any other move).
+fn changes(before: &Ticket, after: &Ticket) -> Vec<(EventKind, String)> {
+    let mut events = Vec::new();
+    let fields = [
+        ("subject", before.subject != after.subject),
+        ("priority", before.priority != after.priority),
+        ("category", before.category != after.category),
+        ("due_date", before.due_date != after.due_date),
+    ];
+    let changed: Vec<&str> = fields.iter().filter(|f| f.1).map(|f| f.0).collect();
+    if !changed.is_empty() {
+        events.push((EventKind::Changed, changed.join(",")));
+    }
+    if before.status != after.status {
+        let kind = if after.status == Status::Closed {
+            EventKind::Closed
+        } else if before.status.is_done() && !after.status.is_done() {
+            EventKind::Reopened
+        } else {
+            EventKind::StatusChanged
+        };
+        events.push((kind, after.status.as_str().to_owned()));
+    }
+    events
 }
 
 /// Deletes a ticket, its messages and its attachments, and the files no other attachment
