@@ -71,6 +71,35 @@ pub async fn set_contact(
 ) -> Result<Contact> {
     caller.require(Scope::TicketsWrite)?;
     visible(core, caller, ticket_id).await?;
+    check_contact(&change)?;
+    let caller = caller.clone();
+    core.db
+        .write(move |tx| {
+            let mut contact = sql::contact_of(tx, ticket_id)?.unwrap_or_default();
+            merge(&mut contact, change);
+            sql::save_contact(tx, ticket_id, &contact, &now())?;
+            record(tx, ticket_id, EventKind::ContactChanged, &caller, "")?;
+            Ok(contact)
+        })
+        .await
+}
+
+/// Sets the parts `change` names on `contact`: an empty one clears it, a missing one stays.
+pub(crate) fn merge(contact: &mut Contact, change: Contact) {
+    let merge = |old: &mut Option<String>, new: Option<String>| {
+        if let Some(new) = new {
+            let new = new.trim().to_owned();
+            *old = (!new.is_empty()).then_some(new);
+        }
+    };
+    merge(&mut contact.calling_code, change.calling_code);
+    merge(&mut contact.phone, change.phone);
+    merge(&mut contact.email, change.email);
+    merge(&mut contact.hours, change.hours);
+}
+
+/// Refuses a contact part that is too long or an email address that is not one.
+pub(crate) fn check_contact(change: &Contact) -> Result<()> {
     let parts = [
         ("/calling_code", &change.calling_code),
         ("/phone", &change.phone),
@@ -95,25 +124,7 @@ pub async fn set_contact(
             ));
         }
     }
-    let caller = caller.clone();
-    core.db
-        .write(move |tx| {
-            let mut contact = sql::contact_of(tx, ticket_id)?.unwrap_or_default();
-            let merge = |old: &mut Option<String>, new: Option<String>| {
-                if let Some(new) = new {
-                    let new = new.trim().to_owned();
-                    *old = (!new.is_empty()).then_some(new);
-                }
-            };
-            merge(&mut contact.calling_code, change.calling_code);
-            merge(&mut contact.phone, change.phone);
-            merge(&mut contact.email, change.email);
-            merge(&mut contact.hours, change.hours);
-            sql::save_contact(tx, ticket_id, &contact, &now())?;
-            record(tx, ticket_id, EventKind::ContactChanged, &caller, "")?;
-            Ok(contact)
-        })
-        .await
+    Ok(())
 }
 
 /// One `@` with something on each side and no spaces: what a typo fails, not RFC 5322.

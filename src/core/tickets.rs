@@ -1,14 +1,15 @@
 //! Tickets: list, open, read, change.
 
 use crate::core::access::Caller;
-use crate::core::events::record;
+use crate::core::events::{check_contact, merge, record};
 use crate::core::messages::{insert, Carry, Draft};
 use crate::core::quota;
 use crate::core::Core;
-use crate::domain::{now, EventKind, Scope, Status, Ticket, Timestamp};
+use crate::domain::{now, Contact, EventKind, Scope, Status, Ticket, Timestamp};
 use crate::error::{Error, FieldError, Result};
 use crate::ids::Id;
 use crate::store::sql::attachments as attachment_sql;
+use crate::store::sql::events::save_contact;
 use crate::store::sql::tickets::{self as sql, TicketFilter};
 
 pub use crate::store::sql::tickets::{CategoryMatch, TextMatch, TicketMatch, TicketSort};
@@ -142,6 +143,8 @@ pub struct NewTicket {
     /// The status it opens with: `open` unless the dialect says (TopTickets: `new`).
     pub status: Option<Status>,
     pub due_date: Option<Timestamp>,
+    /// How to reach the requester about it (its parts that are set).
+    pub contact: Option<Contact>,
 }
 
 /// Opens a ticket for the caller.
@@ -157,6 +160,12 @@ pub async fn create(core: &Core, caller: &Caller, new: NewTicket) -> Result<Tick
     ] {
         check_label(pointer, value.as_deref())?;
     }
+    let contact = new.contact.map(|change| {
+        let mut contact = Contact::default();
+        merge(&mut contact, change);
+        contact
+    });
+    contact.as_ref().map(check_contact).transpose()?;
     let at = now();
     let mut ticket = Ticket {
         id: new.id.unwrap_or_default(),
@@ -183,6 +192,9 @@ pub async fn create(core: &Core, caller: &Caller, new: NewTicket) -> Result<Tick
             quota::check_ticket(tx, &quotas, &caller)?;
             ticket.number = sql::insert_ticket(tx, &ticket)?;
             record(tx, ticket.id, EventKind::Created, &caller, "")?;
+            if let Some(contact) = contact.filter(|c| *c != Contact::default()) {
+                save_contact(tx, ticket.id, &contact, &at)?;
+            }
             if !body.trim().is_empty() || !new.attachment_ids.is_empty() {
                 let draft = Draft {
                     body,

@@ -7,10 +7,11 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use super::contacts::{ext_info, ContactInfo};
 use super::messages::message_json;
 use super::{id, osm_time, Data, OsmCaller};
 use crate::auth::huawei_auth;
-use crate::core::{messages, tickets, users, Caller, Core};
+use crate::core::{events, messages, tickets, users, Caller, Core};
 use crate::domain::{Status, Ticket};
 use crate::error::{Error, Result};
 use crate::ids::Id;
@@ -97,6 +98,9 @@ struct NewCase {
     business_type_id: Option<String>,
     #[serde(default)]
     accessory_ids: Vec<String>,
+    /// How to reach the customer: `area_code`, `remind_mobile`, `remind_mail`, `remind_time`.
+    #[serde(flatten)]
+    contact: ContactInfo,
 }
 
 pub async fn create_case(core: Data, req: HttpRequest, body: web::Payload) -> Result<HttpResponse> {
@@ -115,6 +119,7 @@ pub async fn create_case(core: Data, req: HttpRequest, body: web::Payload) -> Re
         message: Some(case.simple_description),
         category: case.business_type_id,
         attachment_ids: ids,
+        contact: Some(case.contact.into_contact()),
         ..Default::default()
     };
     let ticket = tickets::create(&core, &caller, new).await?;
@@ -235,6 +240,7 @@ pub async fn show_case(
         .into();
     detail["incident_satisfaction"] = json!([]);
     detail["business_ownership"] = json!(0);
+    detail["ext_info"] = ext_info(&events::contact(&core, &caller.0, ticket.id).await?);
     Ok(HttpResponse::Ok().json(json!({ "incident_detail_info": detail })))
 }
 
@@ -275,7 +281,7 @@ pub struct ActionParams {
 }
 
 /// A business answer: OSM's HTTP 200 with its code and message.
-fn business(code: &str, message: &str) -> HttpResponse {
+pub(super) fn business(code: &str, message: &str) -> HttpResponse {
     HttpResponse::Ok().json(json!({ "error_code": code, "error_msg": message }))
 }
 

@@ -7,16 +7,20 @@
 //! business codes `OSM.0101xxxx`, which OSM answers with HTTP 200.
 
 mod accessories;
+mod case_log;
 mod cases;
+mod contacts;
 mod messages;
 
 pub use accessories::{
     access_url, access_urls, delete, download, limits, upload_form, upload_json,
 };
+pub use case_log::list_operate_logs;
 pub use cases::{
     case_counts, case_limits, case_status, create_case, list_cases, show_case, update_case,
 };
-pub use messages::{create_message, list_messages};
+pub use contacts::{cc_emails, update_contact_info};
+pub use messages::{create_message, list_messages, withdraw_message};
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
@@ -109,12 +113,7 @@ pub struct HuaweiShape;
 impl ErrorShape for HuaweiShape {
     fn body(info: &ErrorInfo, req: &HttpRequest) -> (&'static str, String) {
         let error = osm_error(info.code, req.path());
-        let english = req
-            .headers()
-            .get("x-language")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|l| l.trim().to_ascii_lowercase().starts_with("en"));
-        let message = if english {
+        let message = if english(req) {
             info.detail.clone()
         } else {
             error.chinese.to_owned()
@@ -130,6 +129,14 @@ impl ErrorShape for HuaweiShape {
             .business
             .then_some(StatusCode::OK)
     }
+}
+
+/// Whether `X-Language` asks for English (else OSM's default, Chinese).
+fn english(req: &HttpRequest) -> bool {
+    req.headers()
+        .get("x-language")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|l| l.trim().to_ascii_lowercase().starts_with("en"))
 }
 
 /// Accessory and case ids are the UUID spelling; either UUID form is accepted.
