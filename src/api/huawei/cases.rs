@@ -52,8 +52,18 @@ fn core_statuses(osm: i64) -> Vec<Status> {
 pub(super) async fn signed_json<T: DeserializeOwned>(
     core: &Core,
     req: &HttpRequest,
-    mut body: web::Payload,
+    body: web::Payload,
 ) -> Result<(Caller, T)> {
+    let (caller, text) = signed_body(core, req, body).await?;
+    Ok((caller, parse_json(text.as_deref().unwrap_or(b"{}"))?))
+}
+
+/// The same for a route whose body is required: `None` for an empty one.
+pub(super) async fn signed_body(
+    core: &Core,
+    req: &HttpRequest,
+    mut body: web::Payload,
+) -> Result<(Caller, Option<Vec<u8>>)> {
     let auth = huawei_auth(req).await?;
     let deadline = core.config.upload_deadline;
     let read = upload::read_small_body(req, &mut body, MAX_CASE_BODY);
@@ -63,19 +73,18 @@ pub(super) async fn signed_json<T: DeserializeOwned>(
             seconds: deadline.as_secs(),
         })??;
     let caller = auth.verify(req, Some(&hex::encode(Sha256::digest(&bytes))))?;
-    let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
-        b"{}"
-    } else {
-        &bytes
-    };
-    let parsed = serde_json::from_slice(text).map_err(|e| {
+    let empty = bytes.iter().all(u8::is_ascii_whitespace);
+    Ok((caller, (!empty).then(|| bytes.to_vec())))
+}
+
+pub(super) fn parse_json<T: DeserializeOwned>(text: &[u8]) -> Result<T> {
+    serde_json::from_slice(text).map_err(|e| {
         Error::invalid(
             "",
             "invalid_json",
             format!("The JSON body is not valid: {e}"),
         )
-    })?;
-    Ok((caller, parsed))
+    })
 }
 
 /// Accessory ids as a case or a message names them.

@@ -8,11 +8,11 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::cases::signed_json;
+use super::cases::{parse_json, signed_body};
 use super::{id, Data, OsmCaller};
 use crate::core::{events, Caller};
 use crate::domain::Contact;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// OSM's contact fields; `extension_map` and `group_id` are read and ignored.
 #[derive(Deserialize, Default)]
@@ -51,16 +51,21 @@ pub(super) fn ext_info(contact: &Contact) -> Value {
 }
 
 /// `PUT /cases/{id}/contact-info`: the fields sent replace those stored (an empty one clears
-/// it), the others stay. OSM answers `{error_code, error_msg}`; a success is `{}`.
+/// it), the others stay; the body is required (OSM's SDK always sends one). OSM answers
+/// `{error_code, error_msg}`; a success is `{}`.
 pub async fn update_contact_info(
     core: Data,
     req: HttpRequest,
     path: web::Path<String>,
     body: web::Payload,
 ) -> Result<HttpResponse> {
-    let (caller, info): (Caller, ContactInfo) = signed_json(&core, &req, body).await?;
+    let (caller, text): (Caller, _) = signed_body(&core, &req, body).await?;
+    let text = text.ok_or_else(|| Error::invalid("", "missing_body", "Send the contact info."))?;
+    let contact = parse_json::<ContactInfo>(&text)?.into_contact();
+    // Bad input is refused as such whatever the case, as the schema says.
+    events::check_contact(&contact)?;
     let case = id(&path, "case")?;
-    events::set_contact(&core, &caller, case, info.into_contact()).await?;
+    events::set_contact(&core, &caller, case, contact).await?;
     Ok(HttpResponse::Ok().json(json!({})))
 }
 

@@ -50,22 +50,20 @@ pub(super) enum OperateLogsOrError {
 #[derive(Serialize, ToSchema)]
 pub(super) struct ContactInfo {
     /// The phone's country calling code.
-    #[schema(max_length = 128, nullable = false)]
+    #[schema(max_length = 128)]
     area_code: Option<String>,
-    #[schema(max_length = 128, nullable = false)]
+    #[schema(max_length = 128)]
     remind_mobile: Option<String>,
     /// An email address, or empty.
-    #[schema(max_length = 128, nullable = false)]
+    #[schema(max_length = 128, pattern = r"^(?!.*\n)(|[^@ \t\r\n]+@[^@ \t\r\n]+)$")]
     remind_mail: Option<String>,
     /// When the customer may be called: `0` any time, or a window such as `09:00-18:00`.
-    #[schema(max_length = 128, nullable = false)]
+    #[schema(max_length = 128)]
     remind_time: Option<String>,
     /// Read and ignored (attache has no IAM groups).
-    #[schema(nullable = false)]
     group_id: Option<String>,
     /// Read and ignored.
-    #[schema(nullable = false)]
-    extension_map: Option<std::collections::HashMap<String, String>>,
+    extension_map: Option<std::collections::HashMap<String, serde_json::Value>>,
 }
 
 /// A case's `ext_info`: its contact; attache copies no mail, so `cc_email` is empty.

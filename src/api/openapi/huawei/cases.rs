@@ -19,13 +19,13 @@ pub(super) struct NewCase {
     #[schema(nullable = false)]
     accessory_ids: Option<Vec<String>>,
     /// The case's contact, as `PUT /cases/{id}/contact-info` sets it.
-    #[schema(max_length = 128, nullable = false)]
+    #[schema(max_length = 128)]
     area_code: Option<String>,
-    #[schema(max_length = 128, nullable = false)]
+    #[schema(max_length = 128)]
     remind_mobile: Option<String>,
-    #[schema(max_length = 128, nullable = false)]
+    #[schema(max_length = 128, pattern = r"^(?!.*\n)(|[^@ \t\r\n]+@[^@ \t\r\n]+)$")]
     remind_mail: Option<String>,
-    #[schema(max_length = 128, nullable = false)]
+    #[schema(max_length = 128)]
     remind_time: Option<String>,
 }
 
