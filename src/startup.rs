@@ -171,6 +171,7 @@ fn huawei_scope(cfg: &mut web::ServiceConfig, layers: &Layers) {
         .route("/v2/servicerequest/cases/{id}/operate-logs", get().to(huawei::list_operate_logs))
         .route("/v2/servicerequest/cases/{id}/contact-info", put().to(huawei::update_contact_info))
         .route("/v2/servicerequest/carbon-copy-emails", get().to(huawei::cc_emails))
+        .route("/v2/servicerequest/quotas", get().to(huawei::case_quotas))
         .route("/v2/servicerequest/config/limits", get().to(huawei::case_limits))
         .route("/v2/servicerequest/openapi.json", get().to(openapi::huawei));
     cfg.service(

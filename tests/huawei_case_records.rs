@@ -7,7 +7,7 @@ mod common;
 
 use attache::core::users;
 use attache::domain::{Role, Scopes};
-use common::{spawn_app, TestApp};
+use common::{spawn_app, spawn_with, TestApp};
 use reqwest::Response;
 use serde_json::{json, Value};
 
@@ -312,4 +312,21 @@ async fn contact_info_is_checked_kept_field_by_field_and_only_for_those_who_may_
     )
     .await;
     assert_eq!(answer(res, 400).await["error_code"], "OSM.0001");
+}
+
+#[actix_web::test]
+async fn case_quotas_are_the_customers_hourly_cases_and_none_for_staff() {
+    let app = spawn_with(|c| c.quotas.tickets_per_hour = 3).await;
+    open_case(&app, &app.customer, "One.").await;
+    let res = osm(
+        &app,
+        reqwest::Method::GET,
+        &app.customer,
+        "/quotas?business_type_id=1",
+        None,
+    )
+    .await;
+    assert_eq!(answer(res, 200).await, json!({"total": 3, "un_used": 2}));
+    let res = osm(&app, reqwest::Method::GET, &app.agent, "/quotas", None).await;
+    assert_eq!(answer(res, 200).await, json!({}));
 }

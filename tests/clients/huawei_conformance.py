@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Every Huawei OSM SDK method attache serves for cases, messages, accessories and limits,
+"""Every Huawei OSM SDK method attache serves for cases (with their operate logs, contact info
+and quotas), messages (and their withdrawal), accessories and limits,
 called with the unmodified official SDK and Python warnings turned into errors (so a
 `TypeConversionWarning` on a date-time fails), checking the parsed models; and the
 documented offset/limit walk over every case.
@@ -24,9 +25,9 @@ from huaweicloudsdkosm.v2 import (  # noqa: E402
     AccessoryJsonFormatReq, CreateCasesRequest, CreateMessageDoV2, CreateMessagesRequest,
     CreateMessageV2Req, CreateOrderIncidentV2Req, DeleteAccessoriesRequest, DownloadImagesRequest,
     ListCaseCcEmailsRequest, ListCaseCountsRequest, ListCaseLimitsRequest, ListCaseOperateLogsRequest,
-    ListCasesRequest, ListMessagesRequest, OsmClient, RevokeMessageRequest, ShowCaseDetailRequest,
-    ShowCaseStatusRequest, UpdateCaseContactInfoReq, UpdateCaseContactInfoRequest, UpdateCasesRequest,
-    UploadJsonAccessoriesRequest, WorkOrderOperateV2Req)
+    ListCaseQuotasRequest, ListCasesRequest, ListMessagesRequest, OsmClient, RevokeMessageRequest,
+    ShowCaseDetailRequest, ShowCaseStatusRequest, UpdateCaseContactInfoReq, UpdateCaseContactInfoRequest,
+    UpdateCasesRequest, UploadJsonAccessoriesRequest, WorkOrderOperateV2Req)
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException  # noqa: E402
 
 PNG = base64.b64decode(
@@ -172,6 +173,11 @@ def case_records(osm):
     cc = osm.list_case_cc_emails(ListCaseCcEmailsRequest())
     check(cc.mc_email_infos == [] and cc.cc_email_info.cc_email == "", f"no carbon copies: {cc}")
     ok("list_case_cc_emails: none")
+
+    # This server sets no hourly case quota (tests/huawei_case_records.rs sets one).
+    quotas = osm.list_case_quotas(ListCaseQuotasRequest(business_type_id="1"))
+    check(quotas.status_code == 200 and quotas.total is None and quotas.un_used is None, f"no quota: {quotas}")
+    ok("list_case_quotas: no numbers without a quota")
 
 
 def walk(osm):

@@ -11,7 +11,8 @@ use super::contacts::{ext_info, ContactInfo};
 use super::messages::message_json;
 use super::{id, osm_time, Data, OsmCaller};
 use crate::auth::huawei_auth;
-use crate::core::{events, messages, tickets, users, Caller, Core};
+use crate::core::events;
+use crate::core::{messages, quota, tickets, users, Caller, Core};
 use crate::domain::{Status, Ticket};
 use crate::error::{Error, Result};
 use crate::ids::Id;
@@ -327,4 +328,16 @@ pub async fn update_case(
 pub async fn case_limits(caller: OsmCaller) -> Result<HttpResponse> {
     drop(caller);
     Ok(HttpResponse::Ok().json(json!({ "config": { "create_case_ccemail_max_count": 0 } })))
+}
+
+/// `GET /quotas`: how many cases the caller may open, and how many are left. attache's case
+/// quota is `--quota-tickets-per-hour` for customers: its cap, and what the last hour leaves
+/// of it, whatever the product or problem type asked about. With no quota `{}`: there is no
+/// number to give (the SDK reads `None` for both).
+pub async fn case_quotas(core: Data, caller: OsmCaller) -> Result<HttpResponse> {
+    let body = match quota::tickets_left(&core, &caller.0).await? {
+        Some((total, left)) => json!({ "total": total, "un_used": left }),
+        None => json!({}),
+    };
+    Ok(HttpResponse::Ok().json(body))
 }

@@ -17,7 +17,8 @@ pub use accessories::{
 };
 pub use case_log::list_operate_logs;
 pub use cases::{
-    case_counts, case_limits, case_status, create_case, list_cases, show_case, update_case,
+    case_counts, case_limits, case_quotas, case_status, create_case, list_cases, show_case,
+    update_case,
 };
 pub use contacts::{cc_emails, update_contact_info};
 pub use messages::{create_message, list_messages, withdraw_message};

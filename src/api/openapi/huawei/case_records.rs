@@ -1,5 +1,5 @@
 //! What the Huawei OSM document says of a case's records: its operate logs, its contact
-//! info, withdrawing a message, and the account's carbon-copy addresses.
+//! info, withdrawing a message, the account's carbon-copy addresses and case quota.
 
 #![allow(dead_code)] // declarations for the document, never built or called
 
@@ -76,6 +76,16 @@ pub(super) struct CaseExtInfo {
     cc_email: String,
 }
 
+/// The caller's case quota: `--quota-tickets-per-hour` and what the last hour leaves of it;
+/// `{}` when no quota applies to the caller.
+#[derive(Serialize, ToSchema)]
+pub(super) struct CaseQuotas {
+    #[schema(nullable = false)]
+    total: Option<i64>,
+    #[schema(nullable = false)]
+    un_used: Option<i64>,
+}
+
 #[derive(Serialize, ToSchema)]
 pub(super) struct CcEmailInfo {
     user_id: String,
@@ -119,3 +129,10 @@ pub(super) fn withdraw_message() {}
 #[utoipa::path(get, path = "/v2/servicerequest/carbon-copy-emails", tag = "cases",
     responses((status = 200, body = CcEmails)))]
 pub(super) fn cc_emails() {}
+
+/// How many cases the caller may open, and how many are left (product and problem type are
+/// read and ignored: attache's quota is per customer).
+#[utoipa::path(get, path = "/v2/servicerequest/quotas", tag = "cases",
+    params(("product_category_id" = Option<String>, Query), ("business_type_id" = Option<String>, Query)),
+    responses((status = 200, body = CaseQuotas)))]
+pub(super) fn case_quotas() {}

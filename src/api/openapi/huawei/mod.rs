@@ -23,7 +23,7 @@ use cases::*;
     paths(upload_form, upload_json, limits, access_urls, access_url, download, image, delete,
         create_case, list_cases, show_case, case_status, case_counts, update_case, create_message,
         list_messages, case_limits, list_operate_logs, update_contact_info, withdraw_message,
-        cc_emails),
+        cc_emails, case_quotas),
     components(schemas(
         UploadForm, JsonUpload, AccessoryId, Limits, Limit, AccessUrl, AccessUrls, AccessoryUrl,
         NewCase, CaseId, Case, CaseInfo, CaseSummary, CaseList, CaseMessage, CaseAccessory,
@@ -31,7 +31,7 @@ use cases::*;
         Messages, ListedMessage, CaseLimits, CaseLimitsConfig, Label,
         AccessoryOrError, CaseIdOrError, CaseOrError, StatusOrError, MessagesOrError,
         OperateLog, OperateLogs, OperateLogsOrError, ContactInfo, CaseExtInfo, CcEmailInfo,
-        CcEmails,
+        CcEmails, CaseQuotas,
     )),
     modifiers(&Huawei),
 )]
