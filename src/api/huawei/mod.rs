@@ -1,6 +1,7 @@
 //! The Huawei Cloud OSM dialect under `/v2/servicerequest`: accessories (uploads that wait
 //! for a case or a message), their limits, access URLs and bytes; cases (attache's tickets),
-//! their status, counts and actions; and their messages. Credentials are `X-Auth-Token` or the
+//! their status, counts, actions, operate logs (the core's ticket events), contact info and
+//! quota; and their messages, which their authors may withdraw. Credentials are `X-Auth-Token` or the
 //! official SDK's AK/SK signature. Errors are `{"error_code", "error_msg"}` in the language
 //! `X-Language` asks for (`zh-cn` by default), with OSM's codes: `OSM.0001`-`OSM.0004` by HTTP
 //! status, the API gateway's `APIGW.*` for credentials, throttling and unknown routes, and the
