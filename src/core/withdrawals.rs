@@ -1,7 +1,8 @@
 //! Taking a message back (Huawei OSM's withdraw): its author, and only its author, removes a
 //! message they wrote on a ticket they still see, with the files it carried, for everyone.
 //! The withdrawal stays in the ticket's events, so a second attempt is told the message was
-//! withdrawn rather than that it never existed.
+//! withdrawn rather than that it never existed. (A note for staff leaves no event, as
+//! everywhere: once withdrawn, it is as if it never existed.)
 
 use crate::core::access::Caller;
 use crate::core::attachments::remove_blob_if_unreferenced;
@@ -63,13 +64,10 @@ pub async fn withdraw(core: &Core, caller: &Caller, ticket_id: Id, id: Id) -> Re
                     gone.push(sha);
                 }
             }
-            record(
-                tx,
-                ticket_id,
-                EventKind::MessageWithdrawn,
-                &caller,
-                &id.hex(),
-            )?;
+            if !message.internal {
+                let kind = EventKind::MessageWithdrawn;
+                record(tx, ticket_id, kind, &caller, &id.hex())?;
+            }
             let removed = carried.iter().map(|a| a.id).collect();
             Ok((Withdrawal::Withdrawn, removed, gone))
         })
