@@ -70,6 +70,34 @@ CREATE TABLE IF NOT EXISTS messages (
 );
 CREATE INDEX IF NOT EXISTS messages_by_ticket ON messages (ticket_id, id);
 
+-- What happened to each ticket, in the order it happened (migrations/V6; kinds in
+-- src/domain/event.rs): who did it, and what it was about (a status, a file's name, a
+-- message's id), empty when the kind says it all.
+CREATE TABLE IF NOT EXISTS ticket_events (
+    id         INTEGER PRIMARY KEY,
+    ticket_id  BLOB NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
+    kind       TEXT NOT NULL CHECK (kind IN ('created', 'replied', 'status_changed', 'closed',
+                                             'reopened', 'changed', 'attachment_added',
+                                             'attachment_deleted', 'message_edited',
+                                             'message_deleted', 'message_withdrawn',
+                                             'contact_changed')),
+    actor_id   BLOB NOT NULL REFERENCES users (id),
+    detail     TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ticket_events_by_ticket ON ticket_events (ticket_id, id);
+
+-- How to reach a ticket's requester about it: phone (with its calling code), email, and the
+-- hours they may be reached, as free text.
+CREATE TABLE IF NOT EXISTS ticket_contacts (
+    ticket_id    BLOB PRIMARY KEY REFERENCES tickets (id) ON DELETE CASCADE,
+    calling_code TEXT,
+    phone        TEXT,
+    email        TEXT,
+    hours        TEXT,
+    updated_at   TEXT NOT NULL
+);
+
 -- One row per distinct content; the file is blobs/sha256/ab/cd/<sha256>.
 -- A row exists only while at least one attachment names it.
 CREATE TABLE IF NOT EXISTS blobs (

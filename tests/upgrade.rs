@@ -127,6 +127,7 @@ async fn a_data_directory_written_by_0_1_0_serves_every_file_key_and_pending_upl
     }
 
     check_aksk_pair(&server, &manifest).await;
+    check_the_events_read_back(&server, &manifest).await;
     check_the_rotated_out_signing_key(&server, &data, &manifest).await;
     bind_the_pending_upload(&server, &manifest).await;
 
@@ -165,6 +166,52 @@ async fn a_data_directory_written_by_0_1_0_serves_every_file_key_and_pending_upl
     ]);
     assert!(ok, "fsck after the upgrade: {out}{err}");
     assert!(out.contains(" 0 problems"), "{out}");
+}
+
+/// Migration 6 records what a 0.1.0 store still tells of each ticket: who opened it, then
+/// each reply in order, as Huawei's operate logs show them.
+async fn check_the_events_read_back(server: &Running, manifest: &Value) {
+    let admin = manifest["keys"]["admin"].as_str().unwrap();
+    let mut replied = 0;
+    for attachment in manifest["attachments"].as_array().unwrap() {
+        let ticket = attachment["ticket"].as_str().unwrap();
+        replied += check_the_events_of(server, admin, ticket).await;
+    }
+    assert!(replied > 0, "some ticket of the fixture has replies");
+}
+
+/// Checks one ticket's events; returns how many replies it has.
+async fn check_the_events_of(server: &Running, admin: &str, ticket: &str) -> usize {
+    let osm = |path: String| {
+        reqwest::Client::new()
+            .get(format!(
+                "{}/v2/servicerequest/cases/{ticket}/{path}",
+                server.base
+            ))
+            .header("X-Auth-Token", admin)
+            .send()
+    };
+    let thread = json_of(osm("messages?limit=100".into()).await.unwrap()).await;
+    let replies = thread["message_list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["is_first_message"] == 0)
+        .count();
+    let logs = json_of(osm("operate-logs?limit=100".into()).await.unwrap()).await;
+    let kinds: Vec<i64> = logs["incident_operate_log_list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["operate_type"].as_i64().unwrap())
+        .collect();
+    let mut expected = vec![1];
+    expected.extend(std::iter::repeat_n(2, replies));
+    assert_eq!(
+        kinds, expected,
+        "opened, then each reply: {logs} for {thread}"
+    );
+    replies
 }
 
 /// The Huawei AK/SK pair made by 0.1.0 signs requests that this build accepts, and a wrong SK
@@ -574,6 +621,10 @@ fn released_migrations_are_never_edited() {
         (
             "V5__ticket_cc_and_alerts.sql",
             "ba8f527e572bcef257514f96fc908e22f1966b330c1a37e4332ed1884b019fd7",
+        ),
+        (
+            "V6__case_events.sql",
+            "f61cf420b72f005872c44e939185c836d9d4141bc6e532c119d2ccf465a9d3fc",
         ),
     ];
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");

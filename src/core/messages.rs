@@ -8,9 +8,10 @@ use std::collections::HashMap;
 use rusqlite::Transaction;
 
 use crate::core::access::Caller;
+use crate::core::events::record;
 use crate::core::tickets::{check_body, visible};
 use crate::core::Core;
-use crate::domain::{now, Attachment, Message, Scope};
+use crate::domain::{now, Attachment, EventKind, Message, Scope};
 use crate::error::{Error, FieldError, Result};
 use crate::ids::Id;
 use crate::store::sql::{attachments as attachment_sql, messages as sql, tickets as ticket_sql};
@@ -220,8 +221,12 @@ pub async fn edit(core: &Core, caller: &Caller, id: Id, change: MessageChange) -
     }
     message.updated_at = now();
     let saved = message.clone();
+    let caller = caller.clone();
     core.db
-        .write(move |tx| Ok(sql::update_message(tx, &saved)?))
+        .write(move |tx| {
+            sql::update_message(tx, &saved)?;
+            noted(tx, &saved, EventKind::MessageEdited, &caller)
+        })
         .await?;
     Ok(message)
 }
@@ -229,9 +234,21 @@ pub async fn edit(core: &Core, caller: &Caller, id: Id, change: MessageChange) -
 /// Deletes a message; the attachments it carried stay on the ticket.
 pub async fn delete(core: &Core, caller: &Caller, id: Id) -> Result<()> {
     let message = changeable(core, caller, id).await?;
+    let caller = caller.clone();
     core.db
-        .write(move |tx| Ok(sql::delete_message(tx, message.id)?))
+        .write(move |tx| {
+            sql::delete_message(tx, message.id)?;
+            noted(tx, &message, EventKind::MessageDeleted, &caller)
+        })
         .await
+}
+
+/// Records `kind` about a message in its ticket's events, unless it is a note for staff.
+fn noted(tx: &Transaction, message: &Message, kind: EventKind, caller: &Caller) -> Result<()> {
+    if message.internal {
+        return Ok(());
+    }
+    record(tx, message.ticket_id, kind, caller, &message.id.hex())
 }
 
 fn empty_message() -> Error {
@@ -327,6 +344,20 @@ pub(crate) fn insert(
         return Err(Error::TooManyAttachments {
             limit: max_attachments,
         });
+    }
+    if !message.internal {
+        if !message.opening {
+            record(tx, ticket_id, EventKind::Replied, caller, &message.id.hex())?;
+        }
+        for upload in &message.attachments {
+            record(
+                tx,
+                ticket_id,
+                EventKind::AttachmentAdded,
+                caller,
+                &upload.filename,
+            )?;
+        }
     }
     Ok(message)
 }

@@ -4,12 +4,14 @@
 
 mod content;
 mod email;
+mod event;
 mod model;
 mod status;
 pub mod time;
 
 pub use content::{Sha256, StagedUpload};
 pub use email::{CcAddresses, CcProblem, EmailAddress};
+pub use event::{Contact, EventKind, TicketEvent};
 pub use model::*;
 pub use status::Status;
 pub use time::{format_time, freeze_clock, now, Timestamp};

@@ -244,6 +244,8 @@ pub fn delete_ticket(conn: &Connection, id: Id) -> rusqlite::Result<(Vec<Id>, Ve
         .collect::<rusqlite::Result<_>>()?;
     conn.execute("DELETE FROM attachments WHERE ticket_id = ?1", [id])?;
     conn.execute("DELETE FROM messages WHERE ticket_id = ?1", [id])?;
+    conn.execute("DELETE FROM ticket_events WHERE ticket_id = ?1", [id])?;
+    conn.execute("DELETE FROM ticket_contacts WHERE ticket_id = ?1", [id])?;
     conn.execute("DELETE FROM tickets WHERE id = ?1", [id])?;
     let mut hashes: Vec<Sha256> = rows.iter().filter_map(|(_, h)| Sha256::parse(h)).collect();
     hashes.sort_by_key(|h| h.0);
