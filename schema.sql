@@ -31,6 +31,8 @@ CREATE TABLE IF NOT EXISTS api_keys (
 
 -- status: the core vocabulary of src/domain/status.rs (migrations/V4). resolved_at and
 -- closed_at: when the status last became resolved or closed; due_date: as a client set it.
+-- cc_addresses: the e-mail addresses it is copied to, a JSON array of strings; priority_reason:
+-- why it has its priority (a critical ticket with one is an alert) (migrations/V5).
 CREATE TABLE IF NOT EXISTS tickets (
     id           BLOB PRIMARY KEY,
     number       INTEGER NOT NULL UNIQUE,
@@ -45,13 +47,16 @@ CREATE TABLE IF NOT EXISTS tickets (
     updated_at   TEXT NOT NULL,
     resolved_at  TEXT,
     closed_at    TEXT,
-    due_date     TEXT
+    due_date     TEXT,
+    cc_addresses TEXT NOT NULL DEFAULT '[]',
+    priority_reason TEXT
 );
 CREATE INDEX IF NOT EXISTS tickets_by_requester ON tickets (requester_id, id);
 
 -- internal: hidden from customers other than its author. updated_at: the last edit (the
 -- creation for a message never edited). opening: the message written with the ticket, which
--- the dialects show as the ticket's description (migrations/V3).
+-- the dialects show as the ticket's description (migrations/V3). sensitive: its author marked
+-- it so (HostUp `encrypted`; migrations/V5).
 CREATE TABLE IF NOT EXISTS messages (
     id         BLOB PRIMARY KEY,
     ticket_id  BLOB NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
@@ -60,9 +65,38 @@ CREATE TABLE IF NOT EXISTS messages (
     created_at TEXT NOT NULL,
     internal   INTEGER NOT NULL DEFAULT 0,
     updated_at TEXT,
-    opening    INTEGER NOT NULL DEFAULT 0
+    opening    INTEGER NOT NULL DEFAULT 0,
+    sensitive  INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS messages_by_ticket ON messages (ticket_id, id);
+
+-- What happened to each ticket, in the order it happened (migrations/V6; kinds in
+-- src/domain/event.rs): who did it, and what it was about (a status, a file's name, a
+-- message's id), empty when the kind says it all.
+CREATE TABLE IF NOT EXISTS ticket_events (
+    id         INTEGER PRIMARY KEY,
+    ticket_id  BLOB NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
+    kind       TEXT NOT NULL CHECK (kind IN ('created', 'replied', 'status_changed', 'closed',
+                                             'reopened', 'changed', 'attachment_added',
+                                             'attachment_deleted', 'message_edited',
+                                             'message_deleted', 'message_withdrawn',
+                                             'contact_changed')),
+    actor_id   BLOB NOT NULL REFERENCES users (id),
+    detail     TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ticket_events_by_ticket ON ticket_events (ticket_id, id);
+
+-- How to reach a ticket's requester about it: phone (with its calling code), email, and the
+-- hours they may be reached, as free text.
+CREATE TABLE IF NOT EXISTS ticket_contacts (
+    ticket_id    BLOB PRIMARY KEY REFERENCES tickets (id) ON DELETE CASCADE,
+    calling_code TEXT,
+    phone        TEXT,
+    email        TEXT,
+    hours        TEXT,
+    updated_at   TEXT NOT NULL
+);
 
 -- One row per distinct content; the file is blobs/sha256/ab/cd/<sha256>.
 -- A row exists only while at least one attachment names it.

@@ -73,6 +73,9 @@ pub enum Error {
     AttachmentNotFound,
     #[error("The ticket is closed; reopen it before replying.")]
     TicketClosed,
+    /// A second critical alert within the hour (see `core::tickets::ALERT_WINDOW`).
+    #[error("You raised a critical alert less than an hour ago; open this ticket at another priority, or retry after {retry_after} seconds.")]
+    AlertLimited { retry_after: u64 },
     #[error("{}", quota_detail(*.quota, *.limit))]
     QuotaExceeded {
         quota: crate::core::quota::Quota,
@@ -101,7 +104,7 @@ impl Error {
             Error::TooManyAttachments { .. } => ErrorCode::TooManyAttachments,
             Error::UrlExpired => ErrorCode::UrlExpired,
             Error::SignatureInvalid => ErrorCode::SignatureInvalid,
-            Error::RateLimited { .. } => ErrorCode::RateLimited,
+            Error::RateLimited { .. } | Error::AlertLimited { .. } => ErrorCode::RateLimited,
             Error::InsufficientStorage => ErrorCode::InsufficientStorage,
             Error::Busy { .. } => ErrorCode::Busy,
             Error::MethodNotAllowed => ErrorCode::MethodNotAllowed,
@@ -262,7 +265,9 @@ impl ResponseError for Error {
             res.insert_header((header::WWW_AUTHENTICATE, challenge));
         }
         let retry_after = match self {
-            Error::RateLimited { retry_after } | Error::Busy { retry_after } => Some(*retry_after),
+            Error::RateLimited { retry_after }
+            | Error::Busy { retry_after }
+            | Error::AlertLimited { retry_after } => Some(*retry_after),
             Error::TooManyUploads { .. } => Some(RETRY_UPLOADS),
             Error::StorageUnavailable => Some(RETRY_STORAGE),
             Error::QuotaExceeded { retry_after, .. } => *retry_after,

@@ -15,6 +15,7 @@ use actix_web::{web, HttpResponse, HttpResponseBuilder};
 
 use crate::auth::credential;
 use crate::core::Core;
+use crate::error::Error;
 
 #[derive(Clone)]
 pub struct KeyOrAddress;
@@ -112,12 +113,27 @@ pub async fn reset_header(
 
 /// HostUp's `X-RateLimit-Reset`: the ISO time the window resets (its documents, §11), where
 /// the other dialects say seconds. Rewrites the seconds `reset_header` and injected faults
-/// write, so it wraps outside both.
+/// write, so it wraps outside both. A refused critical alert says its own limit (one an
+/// hour, none left) where the key's limiter wrote the key's.
 pub async fn reset_time_header(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let mut res = next.call(req).await?;
+    let alert = match res.response().error().and_then(|e| e.as_error::<Error>()) {
+        Some(Error::AlertLimited { retry_after }) => Some(*retry_after),
+        _ => None,
+    };
+    if let Some(seconds) = alert {
+        for (name, value) in [
+            ("x-ratelimit-limit", 1),
+            ("x-ratelimit-remaining", 0),
+            ("x-ratelimit-reset", seconds),
+        ] {
+            let name = HeaderName::from_static(name);
+            res.headers_mut().insert(name, HeaderValue::from(value));
+        }
+    }
     let seconds = res
         .headers()
         .get("x-ratelimit-reset")

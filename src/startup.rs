@@ -10,7 +10,7 @@ use actix_web::dev::Server;
 use actix_web::http::Method;
 use actix_web::middleware::{from_fn, Condition, DefaultHeaders};
 use actix_web::rt::net::TcpStream;
-use actix_web::web::{delete, get, patch, post};
+use actix_web::web::{delete, get, patch, post, put};
 use actix_web::{
     guard, web, App, FromRequest, Handler, HttpResponse, HttpServer, Responder, Route, Scope,
 };
@@ -167,6 +167,11 @@ fn huawei_scope(cfg: &mut web::ServiceConfig, layers: &Layers) {
         .route("/v2/servicerequest/cases/{id}/action", post().to(huawei::update_case))
         .route("/v2/servicerequest/cases/{id}/message", post().to(huawei::create_message))
         .route("/v2/servicerequest/cases/{id}/messages", get().to(huawei::list_messages))
+        .route("/v2/servicerequest/cases/{id}/instant-messages/{message_id}/withdraw", post().to(huawei::withdraw_message))
+        .route("/v2/servicerequest/cases/{id}/operate-logs", get().to(huawei::list_operate_logs))
+        .route("/v2/servicerequest/cases/{id}/contact-info", put().to(huawei::update_contact_info))
+        .route("/v2/servicerequest/carbon-copy-emails", get().to(huawei::cc_emails))
+        .route("/v2/servicerequest/quotas", get().to(huawei::case_quotas))
         .route("/v2/servicerequest/config/limits", get().to(huawei::case_limits))
         .route("/v2/servicerequest/openapi.json", get().to(openapi::huawei));
     cfg.service(

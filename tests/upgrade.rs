@@ -127,6 +127,7 @@ async fn a_data_directory_written_by_0_1_0_serves_every_file_key_and_pending_upl
     }
 
     check_aksk_pair(&server, &manifest).await;
+    check_the_events_read_back(&server, &manifest).await;
     check_the_rotated_out_signing_key(&server, &data, &manifest).await;
     bind_the_pending_upload(&server, &manifest).await;
 
@@ -165,6 +166,52 @@ async fn a_data_directory_written_by_0_1_0_serves_every_file_key_and_pending_upl
     ]);
     assert!(ok, "fsck after the upgrade: {out}{err}");
     assert!(out.contains(" 0 problems"), "{out}");
+}
+
+/// Migration 6 records what a 0.1.0 store still tells of each ticket: who opened it, then
+/// each reply in order, as Huawei's operate logs show them.
+async fn check_the_events_read_back(server: &Running, manifest: &Value) {
+    let admin = manifest["keys"]["admin"].as_str().unwrap();
+    let mut replied = 0;
+    for attachment in manifest["attachments"].as_array().unwrap() {
+        let ticket = attachment["ticket"].as_str().unwrap();
+        replied += check_the_events_of(server, admin, ticket).await;
+    }
+    assert!(replied > 0, "some ticket of the fixture has replies");
+}
+
+/// Checks one ticket's events; returns how many replies it has.
+async fn check_the_events_of(server: &Running, admin: &str, ticket: &str) -> usize {
+    let osm = |path: String| {
+        reqwest::Client::new()
+            .get(format!(
+                "{}/v2/servicerequest/cases/{ticket}/{path}",
+                server.base
+            ))
+            .header("X-Auth-Token", admin)
+            .send()
+    };
+    let thread = json_of(osm("messages?limit=100".into()).await.unwrap()).await;
+    let replies = thread["message_list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["is_first_message"] == 0)
+        .count();
+    let logs = json_of(osm("operate-logs?limit=100".into()).await.unwrap()).await;
+    let kinds: Vec<i64> = logs["incident_operate_log_list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["operate_type"].as_i64().unwrap())
+        .collect();
+    let mut expected = vec![1];
+    expected.extend(std::iter::repeat_n(2, replies));
+    assert_eq!(
+        kinds, expected,
+        "opened, then each reply: {logs} for {thread}"
+    );
+    replies
 }
 
 /// The Huawei AK/SK pair made by 0.1.0 signs requests that this build accepts, and a wrong SK
@@ -297,6 +344,56 @@ fn row_counts(path: &Path) -> BTreeMap<String, i64> {
         .collect()
 }
 
+/// What migrations 4 and 5 did to the 0.1.0 database in `data`.
+fn later_migrations_kept_every_row(data: &Path) {
+    // Migration 4 rebuilt the tickets table: every row is kept, with its status, and the
+    // messages and attachments that refer to tickets still do.
+    let migrated = row_counts(&data.join("attache.db"));
+    for (table, count) in row_counts(&fixture().join("data/attache.db")) {
+        assert_eq!(migrated[&table], count, "{table}");
+    }
+    let conn = Connection::open(data.join("attache.db")).unwrap();
+    let old = Connection::open(fixture().join("data/attache.db")).unwrap();
+    let statuses = |conn: &Connection| -> Vec<(i64, String)> {
+        conn.prepare("SELECT number, status FROM tickets ORDER BY number")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(statuses(&conn), statuses(&old));
+    let broken: i64 = conn
+        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(broken, 0);
+    let orphans: i64 = conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM messages WHERE ticket_id NOT IN (SELECT id FROM tickets))
+                  + (SELECT count(*) FROM attachments
+                     WHERE ticket_id IS NOT NULL AND ticket_id NOT IN (SELECT id FROM tickets))",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(orphans, 0);
+    // Migration 5: old tickets are copied to nobody and have no priority reason; no old
+    // message is sensitive.
+    let unset: i64 = conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM tickets
+                     WHERE cc_addresses <> '[]' OR priority_reason IS NOT NULL)
+                  + (SELECT count(*) FROM messages WHERE sensitive <> 0)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(unset, 0);
+    drop((conn, old));
+}
+
 #[test]
 fn a_copy_of_the_database_is_kept_before_the_first_migration() {
     let (_dir, data) = old_data_dir();
@@ -339,40 +436,7 @@ fn a_copy_of_the_database_is_kept_before_the_first_migration() {
     assert!(schemes.iter().any(|(p, _)| *p == ak));
     drop(conn);
 
-    // Migration 4 rebuilt the tickets table: every row is kept, with its status, and the
-    // messages and attachments that refer to tickets still do.
-    let migrated = row_counts(&data.join("attache.db"));
-    for (table, count) in row_counts(&fixture().join("data/attache.db")) {
-        assert_eq!(migrated[&table], count, "{table}");
-    }
-    let conn = Connection::open(data.join("attache.db")).unwrap();
-    let old = Connection::open(fixture().join("data/attache.db")).unwrap();
-    let statuses = |conn: &Connection| -> Vec<(i64, String)> {
-        conn.prepare("SELECT number, status FROM tickets ORDER BY number")
-            .unwrap()
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
-    };
-    assert_eq!(statuses(&conn), statuses(&old));
-    let broken: i64 = conn
-        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
-    assert_eq!(broken, 0);
-    let orphans: i64 = conn
-        .query_row(
-            "SELECT (SELECT count(*) FROM messages WHERE ticket_id NOT IN (SELECT id FROM tickets))
-                  + (SELECT count(*) FROM attachments
-                     WHERE ticket_id IS NOT NULL AND ticket_id NOT IN (SELECT id FROM tickets))",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(orphans, 0);
-    drop((conn, old));
+    later_migrations_kept_every_row(&data);
 
     // The next start has nothing to migrate and leaves the copy as it was.
     let before = fs::read(&copy).unwrap();
@@ -553,6 +617,14 @@ fn released_migrations_are_never_edited() {
         (
             "V4__ticket_status.sql",
             "4a5cdd0ba285df138308af51d2b30d4d69f11df8b6ec476b6261ceb9d731f1b5",
+        ),
+        (
+            "V5__ticket_cc_and_alerts.sql",
+            "ba8f527e572bcef257514f96fc908e22f1966b330c1a37e4332ed1884b019fd7",
+        ),
+        (
+            "V6__case_events.sql",
+            "f61cf420b72f005872c44e939185c836d9d4141bc6e532c119d2ccf465a9d3fc",
         ),
     ];
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");

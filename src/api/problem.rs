@@ -50,7 +50,9 @@ fn info_of(status: StatusCode, ours: &Error) -> ErrorInfo {
             _ => None,
         },
         retry_after: match ours {
-            Error::RateLimited { retry_after } => Some(*retry_after),
+            Error::RateLimited { retry_after } | Error::AlertLimited { retry_after } => {
+                Some(*retry_after)
+            }
             _ => None,
         },
     }

@@ -4,9 +4,10 @@
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use crate::core::access::Caller;
+use crate::core::events::record;
 use crate::core::tickets::visible;
 use crate::core::Core;
-use crate::domain::{now, Attachment, Scope, Sha256, Timestamp};
+use crate::domain::{now, Attachment, EventKind, Scope, Sha256, Timestamp};
 use crate::error::{Error, Result};
 use crate::ids::Id;
 use crate::signing::{Disposition, Grant};
@@ -139,10 +140,15 @@ async fn remove(core: &Core, caller: &Caller, attachment: Attachment) -> Result<
         ));
     }
     let (id, sha) = (attachment.id, attachment.sha256);
+    let caller = caller.clone();
     let last = core
         .db
         .write(move |tx| {
             sql::delete_attachment(tx, id)?;
+            if let (Some(ticket_id), false) = (attachment.ticket_id, attachment.is_pending()) {
+                let (kind, name) = (EventKind::AttachmentDeleted, &attachment.filename);
+                record(tx, ticket_id, kind, &caller, name)?;
+            }
             Ok(sql::delete_blob_if_unreferenced(tx, &sha)?)
         })
         .await?;

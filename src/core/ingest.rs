@@ -16,10 +16,11 @@ use std::future::Future;
 
 use crate::core::access::Caller;
 use crate::core::attachments::remove_blob_if_unreferenced;
+use crate::core::events::record;
 use crate::core::quota;
 use crate::core::tickets::visible;
 use crate::core::Core;
-use crate::domain::{now, Attachment, Scope, StagedUpload, Ticket, Timestamp};
+use crate::domain::{now, Attachment, EventKind, Scope, StagedUpload, Ticket, Timestamp};
 use crate::error::{Error, Result};
 use crate::ids::Id;
 use crate::store::sql::attachments as sql;
@@ -229,6 +230,10 @@ async fn commit(
                 &attachment.created_at,
             )?;
             sql::insert_attachment(tx, &attachment)?;
+            if let (Some(ticket_id), false) = (attachment.ticket_id, pending) {
+                let (kind, name) = (EventKind::AttachmentAdded, &attachment.filename);
+                record(tx, ticket_id, kind, &uploader, name)?;
+            }
             Ok((attachment, new_blob))
         })
         .await;

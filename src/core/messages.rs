@@ -8,9 +8,10 @@ use std::collections::HashMap;
 use rusqlite::Transaction;
 
 use crate::core::access::Caller;
+use crate::core::events::record;
 use crate::core::tickets::{check_body, visible};
 use crate::core::Core;
-use crate::domain::{now, Attachment, Message, Scope};
+use crate::domain::{now, Attachment, EventKind, Message, Scope};
 use crate::error::{Error, FieldError, Result};
 use crate::ids::Id;
 use crate::store::sql::{attachments as attachment_sql, messages as sql, tickets as ticket_sql};
@@ -62,6 +63,7 @@ pub async fn create(
         attachment_ids,
         carry,
         internal: false,
+        sensitive: false,
     };
     post(core, caller, ticket_id, new).await
 }
@@ -74,6 +76,8 @@ pub struct NewMessage {
     pub carry: Carry,
     /// Hidden from customers other than its author.
     pub internal: bool,
+    /// Marked sensitive by its author (HostUp `encrypted`).
+    pub sensitive: bool,
 }
 
 /// Adds a message to a ticket the caller sees.
@@ -90,6 +94,7 @@ pub async fn post(core: &Core, caller: &Caller, ticket_id: Id, new: NewMessage) 
                 body: new.body,
                 internal: new.internal,
                 opening: false,
+                sensitive: new.sensitive,
             };
             let ids = &new.attachment_ids;
             let message = insert(tx, &caller, ticket_id, draft, ids, new.carry, limit)?;
@@ -216,8 +221,12 @@ pub async fn edit(core: &Core, caller: &Caller, id: Id, change: MessageChange) -
     }
     message.updated_at = now();
     let saved = message.clone();
+    let caller = caller.clone();
     core.db
-        .write(move |tx| Ok(sql::update_message(tx, &saved)?))
+        .write(move |tx| {
+            sql::update_message(tx, &saved)?;
+            noted(tx, &saved, EventKind::MessageEdited, &caller)
+        })
         .await?;
     Ok(message)
 }
@@ -225,9 +234,21 @@ pub async fn edit(core: &Core, caller: &Caller, id: Id, change: MessageChange) -
 /// Deletes a message; the attachments it carried stay on the ticket.
 pub async fn delete(core: &Core, caller: &Caller, id: Id) -> Result<()> {
     let message = changeable(core, caller, id).await?;
+    let caller = caller.clone();
     core.db
-        .write(move |tx| Ok(sql::delete_message(tx, message.id)?))
+        .write(move |tx| {
+            sql::delete_message(tx, message.id)?;
+            noted(tx, &message, EventKind::MessageDeleted, &caller)
+        })
         .await
+}
+
+/// Records `kind` about a message in its ticket's events, unless it is a note for staff.
+fn noted(tx: &Transaction, message: &Message, kind: EventKind, caller: &Caller) -> Result<()> {
+    if message.internal {
+        return Ok(());
+    }
+    record(tx, message.ticket_id, kind, caller, &message.id.hex())
 }
 
 fn empty_message() -> Error {
@@ -244,6 +265,8 @@ pub(crate) struct Draft {
     pub internal: bool,
     /// Written with its ticket.
     pub opening: bool,
+    /// Marked sensitive by its author.
+    pub sensitive: bool,
 }
 
 /// Whether `caller` may put `upload` on a message of `ticket_id`: it is on no message yet,
@@ -292,6 +315,7 @@ pub(crate) fn insert(
         updated_at: at,
         internal: draft.internal,
         opening: draft.opening,
+        sensitive: draft.sensitive,
         attachments: Vec::new(),
     };
     sql::insert_message(tx, &message)?;
@@ -320,6 +344,20 @@ pub(crate) fn insert(
         return Err(Error::TooManyAttachments {
             limit: max_attachments,
         });
+    }
+    if !message.internal {
+        if !message.opening {
+            record(tx, ticket_id, EventKind::Replied, caller, &message.id.hex())?;
+        }
+        for upload in &message.attachments {
+            record(
+                tx,
+                ticket_id,
+                EventKind::AttachmentAdded,
+                caller,
+                &upload.filename,
+            )?;
+        }
     }
     Ok(message)
 }

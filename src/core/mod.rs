@@ -5,6 +5,7 @@ pub mod access;
 pub mod access_keys;
 pub mod attachments;
 pub mod downloads;
+pub mod events;
 pub mod in_flight;
 pub mod ingest;
 pub mod messages;
@@ -13,6 +14,7 @@ pub mod quota;
 pub mod sessions;
 pub mod tickets;
 pub mod users;
+pub mod withdrawals;
 
 use std::fs;
 use std::sync::Arc;

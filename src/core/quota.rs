@@ -14,6 +14,7 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 use crate::core::access::Caller;
+use crate::core::Core;
 use crate::domain::{now, Role};
 use crate::error::{Error, Result};
 use crate::store::sql::{attachments, tickets};
@@ -109,4 +110,19 @@ pub fn check_ticket(conn: &Connection, quotas: &Quotas, caller: &Caller) -> Resu
         limit,
         retry_after: Some((free_at.unix() - now.unix()).max(1) as u64),
     })
+}
+
+/// The caller's `--quota-tickets-per-hour` and how many tickets it leaves them in the last
+/// hour; `None` when no such quota applies to them (staff, or no quota set).
+pub async fn tickets_left(core: &Core, caller: &Caller) -> Result<Option<(u64, u64)>> {
+    let limit = core.config.quotas.tickets_per_hour;
+    if !applies(caller) || limit == 0 {
+        return Ok(None);
+    }
+    let (user, since) = (caller.user.id, now().minus(TICKET_WINDOW));
+    let (count, _) = core
+        .db
+        .run(move |conn| Ok(tickets::opened_since(conn, user, &since)?))
+        .await?;
+    Ok(Some((limit, limit.saturating_sub(count))))
 }

@@ -1,13 +1,17 @@
 //! Tickets: list, open, read, change.
 
 use crate::core::access::Caller;
+use crate::core::events::{check_contact, merge, record};
 use crate::core::messages::{insert, Carry, Draft};
 use crate::core::quota;
 use crate::core::Core;
-use crate::domain::{now, Scope, Status, Ticket, Timestamp};
+use crate::domain::{
+    now, CcAddresses, Contact, EventKind, Scope, Status, Ticket, Timestamp,
+};
 use crate::error::{Error, FieldError, Result};
 use crate::ids::Id;
 use crate::store::sql::attachments as attachment_sql;
+use crate::store::sql::events::save_contact;
 use crate::store::sql::tickets::{self as sql, TicketFilter};
 
 pub use crate::store::sql::tickets::{CategoryMatch, TextMatch, TicketMatch, TicketSort};
@@ -141,6 +145,32 @@ pub struct NewTicket {
     /// The status it opens with: `open` unless the dialect says (TopTickets: `new`).
     pub status: Option<Status>,
     pub due_date: Option<Timestamp>,
+    /// Whom news of it is copied to.
+    pub cc_addresses: CcAddresses,
+    /// Why it has its priority; with `ALERT_PRIORITY`, the ticket is an alert.
+    pub priority_reason: Option<String>,
+    /// How to reach the requester about it (its parts that are set).
+    pub contact: Option<Contact>,
+}
+
+/// The priority at which a ticket opened with a reason is an alert: someone is woken for it,
+/// so each requester raises at most one an `ALERT_WINDOW` (HostUp's rule for its critical
+/// tickets). A ticket at that priority without a reason (free text another dialect sent) is
+/// no alert.
+pub const ALERT_PRIORITY: &str = "critical";
+const ALERT_WINDOW: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Refuses a second alert of the caller's within the window, with the seconds until it ends.
+fn check_alert(conn: &rusqlite::Connection, caller: &Caller) -> Result<()> {
+    let at = now();
+    let since = at.minus(ALERT_WINDOW);
+    let last = sql::last_alert_since(conn, caller.user.id, ALERT_PRIORITY, &since)?;
+    match last {
+        Some(last) => Err(Error::AlertLimited {
+            retry_after: (last.plus(ALERT_WINDOW).unix() - at.unix()).max(1) as u64,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Opens a ticket for the caller.
@@ -156,6 +186,15 @@ pub async fn create(core: &Core, caller: &Caller, new: NewTicket) -> Result<Tick
     ] {
         check_label(pointer, value.as_deref())?;
     }
+    let reason = new.priority_reason.filter(|r| !r.trim().is_empty());
+    check_body("/priority_reason", reason.as_deref().unwrap_or_default())?;
+    let alert = reason.is_some() && new.priority.as_deref() == Some(ALERT_PRIORITY);
+    let contact = new.contact.map(|change| {
+        let mut contact = Contact::default();
+        merge(&mut contact, change);
+        contact
+    });
+    contact.as_ref().map(check_contact).transpose()?;
     let at = now();
     let mut ticket = Ticket {
         id: new.id.unwrap_or_default(),
@@ -171,6 +210,8 @@ pub async fn create(core: &Core, caller: &Caller, new: NewTicket) -> Result<Tick
         resolved_at: None,
         closed_at: None,
         due_date: new.due_date,
+        cc_addresses: new.cc_addresses,
+        priority_reason: reason,
         attachment_count: 0,
     };
     set_status(&mut ticket, new.status.unwrap_or(Status::Open), at);
@@ -180,12 +221,20 @@ pub async fn create(core: &Core, caller: &Caller, new: NewTicket) -> Result<Tick
     core.db
         .write(move |tx| {
             quota::check_ticket(tx, &quotas, &caller)?;
+            if alert {
+                check_alert(tx, &caller)?;
+            }
             ticket.number = sql::insert_ticket(tx, &ticket)?;
+            record(tx, ticket.id, EventKind::Created, &caller, "")?;
+            if let Some(contact) = contact.filter(|c| *c != Contact::default()) {
+                save_contact(tx, ticket.id, &contact, &at)?;
+            }
             if !body.trim().is_empty() || !new.attachment_ids.is_empty() {
                 let draft = Draft {
                     body,
                     internal: false,
                     opening: true,
+                    sensitive: false,
                 };
                 let first = insert(
                     tx,
@@ -275,6 +324,7 @@ impl Change {
 pub async fn update(core: &Core, caller: &Caller, id: Id, change: Change) -> Result<Ticket> {
     caller.require(Scope::TicketsWrite)?;
     let mut ticket = visible(core, caller, id).await?;
+    let before = ticket.clone();
     if change.is_empty() {
         return Err(Error::Invalid(vec![FieldError::new(
             "",
@@ -302,10 +352,45 @@ pub async fn update(core: &Core, caller: &Caller, id: Id, change: Change) -> Res
     }
     ticket.updated_at = at;
     let saved = ticket.clone();
+    let events = changes(&before, &ticket);
+    let caller = caller.clone();
     core.db
-        .write(move |tx| Ok(sql::update_ticket(tx, &saved)?))
+        .write(move |tx| {
+            sql::update_ticket(tx, &saved)?;
+            for (kind, detail) in &events {
+                record(tx, saved.id, *kind, &caller, detail)?;
+            }
+            Ok(())
+        })
         .await?;
     Ok(ticket)
+}
+
+/// The events a change from `before` to `after` records: the fields it changed, then its
+/// move to another status (a close, a reopening, or any other move).
+fn changes(before: &Ticket, after: &Ticket) -> Vec<(EventKind, String)> {
+    let mut events = Vec::new();
+    let fields = [
+        ("subject", before.subject != after.subject),
+        ("priority", before.priority != after.priority),
+        ("category", before.category != after.category),
+        ("due_date", before.due_date != after.due_date),
+    ];
+    let changed: Vec<&str> = fields.iter().filter(|f| f.1).map(|f| f.0).collect();
+    if !changed.is_empty() {
+        events.push((EventKind::Changed, changed.join(",")));
+    }
+    if before.status != after.status {
+        let kind = if after.status == Status::Closed {
+            EventKind::Closed
+        } else if before.status.is_done() && !after.status.is_done() {
+            EventKind::Reopened
+        } else {
+            EventKind::StatusChanged
+        };
+        events.push((kind, after.status.as_str().to_owned()));
+    }
+    events
 }
 
 /// Deletes a ticket, its messages and its attachments, and the files no other attachment

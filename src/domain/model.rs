@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::domain::{Sha256, Status, Timestamp};
+use crate::domain::{CcAddresses, Sha256, Status, Timestamp};
 use crate::ids::Id;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -166,6 +166,10 @@ pub struct Ticket {
     pub closed_at: Option<Timestamp>,
     /// When it is due (TopTickets `due_date`), as the client set it.
     pub due_date: Option<Timestamp>,
+    /// Whom news of it is copied to (HostUp `ccEmails`).
+    pub cc_addresses: CcAddresses,
+    /// Why it has its priority (HostUp `criticalReason`): with `critical`, an alert.
+    pub priority_reason: Option<String>,
     pub attachment_count: i64,
 }
 
@@ -182,6 +186,8 @@ pub struct Message {
     pub internal: bool,
     /// Written with the ticket: the dialects show it as the ticket's description.
     pub opening: bool,
+    /// Its author marked it as sensitive (HostUp `encrypted`); it is stored as sent.
+    pub sensitive: bool,
     pub attachments: Vec<Attachment>,
 }
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Every Huawei OSM SDK method attache serves for cases, messages, accessories and limits,
+"""Every Huawei OSM SDK method attache serves for cases (with their operate logs, contact info
+and quotas), messages (and their withdrawal), accessories and limits,
 called with the unmodified official SDK and Python warnings turned into errors (so a
 `TypeConversionWarning` on a date-time fails), checking the parsed models; and the
 documented offset/limit walk over every case.
@@ -13,6 +14,7 @@ import datetime
 import json
 import os
 import sys
+import time
 import warnings
 
 warnings.simplefilter("error")
@@ -22,9 +24,11 @@ from huaweicloudsdkcore.http.http_config import HttpConfig  # noqa: E402
 from huaweicloudsdkosm.v2 import (  # noqa: E402
     AccessoryJsonFormatReq, CreateCasesRequest, CreateMessageDoV2, CreateMessagesRequest,
     CreateMessageV2Req, CreateOrderIncidentV2Req, DeleteAccessoriesRequest, DownloadImagesRequest,
-    ListCaseCountsRequest, ListCaseLimitsRequest, ListCasesRequest, ListMessagesRequest, OsmClient,
-    ShowCaseDetailRequest, ShowCaseStatusRequest, UpdateCasesRequest, UploadJsonAccessoriesRequest,
-    WorkOrderOperateV2Req)
+    ListCaseCcEmailsRequest, ListCaseCountsRequest, ListCaseLimitsRequest, ListCaseOperateLogsRequest,
+    ListCaseQuotasRequest, ListCasesRequest, ListMessagesRequest, OsmClient, RevokeMessageRequest,
+    ShowCaseDetailRequest, ShowCaseStatusRequest, UpdateCaseContactInfoReq, UpdateCaseContactInfoRequest,
+    UpdateCasesRequest, UploadJsonAccessoriesRequest, WorkOrderOperateV2Req)
+from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException  # noqa: E402
 
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==")
@@ -116,6 +120,66 @@ def status_and_actions(osm, case):
     ok("show_case_status, list_case_counts, update_cases (press, close, unknown action), list_case_limits")
 
 
+def case_records(osm):
+    body = CreateOrderIncidentV2Req(business_type_id="1", simple_description="Records.",
+                                    source_id="83aeb0f2834c4df49826c781d32a963e", remind_mail="ops@example.com")
+    case = osm.create_cases(CreateCasesRequest(body=body)).incident_id
+    carried = upload(osm, "taken-back.png")
+    message = CreateMessageV2Req(message=CreateMessageDoV2(content="Wrong case, sorry.", accessory_ids=[carried]))
+    osm.create_messages(CreateMessagesRequest(case_id=case, body=message))
+    info = osm.show_case_detail(ShowCaseDetailRequest(case_id=case)).incident_detail_info
+    check(info.ext_info.remind_mail == "ops@example.com", f"create_cases keeps remind_mail: {info.ext_info}")
+    opening, wrong = info.message_list[0].message_id, info.message_list[1].message_id
+
+    revoked = osm.revoke_message(RevokeMessageRequest(case_id=case, message_id=wrong))
+    check(revoked.status_code == 200 and not revoked.error_code, f"revoke_message: {revoked}")
+    listed = osm.list_messages(ListMessagesRequest(case_id=case, offset=0, limit=10))
+    check(listed.count == 1 and [m.content for m in listed.message_list] == ["Records."],
+          f"a withdrawn message leaves the list: {listed}")
+    try:
+        osm.download_images(DownloadImagesRequest(accessory_id=carried))
+        check(False, "the withdrawn message's accessory is gone")
+    except ClientRequestException as e:
+        check(e.status_code == 404, f"its accessory is gone: {e}")
+    # The same signed POST again within its second would be refused as a replay.
+    time.sleep(1.1)
+    for message_id, code in [(wrong, "OSM.01010014"), (opening, "OSM.01010002"),
+                             ("00000000-0000-7000-8000-000000000000", "OSM.01010001")]:
+        refused = osm.revoke_message(RevokeMessageRequest(case_id=case, message_id=message_id))
+        check(refused.status_code == 200 and refused.error_code == code, f"{code} for {message_id}: {refused}")
+    ok("revoke_message: the message and its accessory leave; again, the description, unknown ids are business errors")
+
+    contact = UpdateCaseContactInfoReq(area_code="49", remind_mobile="15112345678", remind_time="09:00-18:00")
+    changed = osm.update_case_contact_info(UpdateCaseContactInfoRequest(case_id=case, body=contact))
+    check(changed.status_code == 200 and not changed.error_code, f"update_case_contact_info: {changed}")
+    ext = osm.show_case_detail(ShowCaseDetailRequest(case_id=case)).incident_detail_info.ext_info
+    check((ext.area_code, ext.remind_mobile, ext.remind_mail, ext.remind_time)
+          == ("49", "15112345678", "ops@example.com", "09:00-18:00"), f"ext_info after the change: {ext}")
+    ok("update_case_contact_info: the fields sent replace, the others stay, in ext_info")
+
+    logs = osm.list_case_operate_logs(ListCaseOperateLogsRequest(case_id=case, offset=0, limit=100))
+    found = logs.incident_operate_log_list
+    check(logs.total_count == 5 and [log.operate_type for log in found] == [1, 2, 7, 11, 12],
+          f"opened, message, accessory, withdrawn, contact: {logs}")
+    for log in found:
+        check(isinstance(log.timestamp_operate_time, datetime.datetime), f"a date-time: {log}")
+        check(log.incident_id == case and log.operator_type == 0 and log.operator_name and log.operate_desc,
+              f"log fields: {log}")
+    page = osm.list_case_operate_logs(ListCaseOperateLogsRequest(case_id=case, offset=1, limit=2))
+    check(page.total_count == 5 and [log.operate_type for log in page.incident_operate_log_list] == [2, 7],
+          f"offset/limit: {page}")
+    ok("list_case_operate_logs: every change in order, offset/limit")
+
+    cc = osm.list_case_cc_emails(ListCaseCcEmailsRequest())
+    check(cc.mc_email_infos == [] and cc.cc_email_info.cc_email == "", f"no carbon copies: {cc}")
+    ok("list_case_cc_emails: none")
+
+    # This server sets no hourly case quota (tests/huawei_case_records.rs sets one).
+    quotas = osm.list_case_quotas(ListCaseQuotasRequest(business_type_id="1"))
+    check(quotas.status_code == 200 and quotas.total is None and quotas.un_used is None, f"no quota: {quotas}")
+    ok("list_case_quotas: no numbers without a quota")
+
+
 def walk(osm):
     made = set()
     for i in range(CASES):
@@ -154,5 +218,6 @@ if __name__ == "__main__":
     case = case_and_messages(osm)
     status_and_actions(osm, case)
     accessories(osm)
+    case_records(osm)
     walk(osm)
     print("all Huawei OSM conformance steps passed")

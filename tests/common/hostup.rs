@@ -109,6 +109,8 @@ pub fn check_detail(t: &Value) {
     check_summary(t);
     let id = t["id"].as_str().unwrap();
     assert!(t["body"].is_string() || t["body"].is_null(), "{t}");
+    let reason = &t["criticalReason"];
+    assert!(reason.is_string() || reason.is_null(), "attache's own: {t}");
     assert!(t["messageCount"].is_u64(), "{t}");
     assert_eq!(t["linkedServices"], json!([]), "{t}");
     for a in t["attachments"].as_array().unwrap() {

@@ -5,12 +5,14 @@
 
 mod attachments;
 mod departments;
+mod new_ticket;
 mod tickets;
 mod views;
 
 pub use attachments::{download, upload};
 pub use departments::departments;
-pub use tickets::{close, create_ticket, list_tickets, reopen, reply, ticket_detail};
+pub use new_ticket::create_ticket;
+pub use tickets::{close, list_tickets, reopen, reply, ticket_detail};
 
 use crate::domain::Status;
 use crate::error::{Error, Result};

@@ -2,14 +2,14 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::Value;
 
+use super::new_ticket::upload_ids;
 use super::views::{self, message_view};
-use super::{attachment_id, departments, statuses_named, ticket_id, PRIORITIES};
+use super::{departments, statuses_named, ticket_id};
 use crate::core::messages::{self, Carry};
 use crate::core::{tickets, Caller, Core};
 use crate::domain::{Scope, Status};
-use crate::error::{Error, FieldError, Result};
+use crate::error::{Error, Result};
 use crate::ids::Id;
 
 type Data = web::Data<Core>;
@@ -137,135 +137,6 @@ pub async fn ticket_detail(
     Ok(HttpResponse::Ok().json(views::detail(&core, &caller, id).await?))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct NewTicket {
-    department_slug: Option<String>,
-    subject: Option<String>,
-    message: Option<String>,
-    priority: Option<String>,
-    #[serde(default)]
-    cc_emails: Vec<String>,
-    context: Option<Value>,
-    critical_reason: Option<String>,
-    account_id: Option<Value>,
-    /// Accepted as HostUp documents them; attache keeps neither.
-    #[allow(dead_code)]
-    ai_summary: Option<String>,
-    #[allow(dead_code)]
-    ai_helpful: Option<bool>,
-    /// attache's own: `satt_` uploads the opening message carries.
-    #[serde(default)]
-    attachment_ids: Vec<String>,
-}
-
-fn required(errors: &mut Vec<FieldError>, name: &str, value: Option<&str>) {
-    if value.is_none_or(|v| v.trim().is_empty()) {
-        errors.push(FieldError::new(
-            format!("/{name}"),
-            "missing_required",
-            format!("`{name}` is required."),
-        ));
-    }
-}
-
-fn is_email(text: &str) -> bool {
-    text.split_once('@').is_some_and(|(user, host)| {
-        !user.is_empty() && host.contains('.') && !text.contains(char::is_whitespace)
-    })
-}
-
-/// Every field error of a new ticket, as HostUp's `errors[]` lists them.
-fn check_new(body: &NewTicket) -> Vec<FieldError> {
-    let mut errors = Vec::new();
-    required(
-        &mut errors,
-        "departmentSlug",
-        body.department_slug.as_deref(),
-    );
-    required(&mut errors, "subject", body.subject.as_deref());
-    required(&mut errors, "message", body.message.as_deref());
-    let mut refuse = |pointer: String, code: &'static str, detail: &str| {
-        errors.push(FieldError::new(pointer, code, detail));
-    };
-    if let Some(slug) = body.department_slug.as_deref() {
-        if !slug.trim().is_empty() && departments::by_slug(slug).is_none() {
-            let detail = "Not a slug from GET /api/v2/support/departments.";
-            refuse("/departmentSlug".into(), "unknown_department", detail);
-        }
-    }
-    if let Some(p) = body.priority.as_deref() {
-        if !PRIORITIES.contains(&p) {
-            let detail = "One of low, medium, high, urgent, critical.";
-            refuse("/priority".into(), "invalid_enum", detail);
-        }
-    }
-    let reason = body.critical_reason.as_deref().unwrap_or_default();
-    if body.priority.as_deref() == Some("critical") && reason.trim().is_empty() {
-        let detail = "A critical ticket needs `criticalReason`, the customer impact.";
-        refuse("/criticalReason".into(), "missing_required", detail);
-    }
-    for (i, cc) in body.cc_emails.iter().enumerate() {
-        if !is_email(cc) {
-            refuse(
-                format!("/ccEmails/{i}"),
-                "invalid_email",
-                "Not an e-mail address.",
-            );
-        }
-    }
-    if body.context.as_ref().is_some_and(|c| !c.is_null()) {
-        let detail = "No service of this account matches; attache has no services to link.";
-        refuse("/context".into(), "service_not_found", detail);
-    }
-    if body.account_id.is_some() {
-        refuse(
-            "/accountId".into(),
-            "not_allowed",
-            "`accountId` is not accepted.",
-        );
-    }
-    errors
-}
-
-fn upload_ids(texts: &[String]) -> Result<Vec<Id>> {
-    texts
-        .iter()
-        .enumerate()
-        .map(|(i, text)| {
-            attachment_id(text).ok_or_else(|| {
-                Error::invalid(
-                    &format!("/attachmentIds/{i}"),
-                    "invalid_id",
-                    "Not a satt_ or tatt_ id.",
-                )
-            })
-        })
-        .collect()
-}
-
-pub async fn create_ticket(
-    core: Data,
-    caller: Caller,
-    body: web::Json<NewTicket>,
-) -> Result<HttpResponse> {
-    let body = body.into_inner();
-    let errors = check_new(&body);
-    if !errors.is_empty() {
-        return Err(Error::Invalid(errors));
-    }
-    let new = tickets::NewTicket {
-        subject: body.subject.unwrap_or_default(),
-        message: body.message,
-        priority: body.priority,
-        department: body.department_slug,
-        attachment_ids: upload_ids(&body.attachment_ids)?,
-        ..Default::default()
-    };
-    let ticket = tickets::create(&core, &caller, new).await?;
-    Ok(HttpResponse::Created().json(views::detail(&core, &caller, ticket.id).await?))
-}
-
 /// Moves a ticket to `status` (unless HostUp already shows it so) and answers its detail.
 async fn act(core: &Core, caller: &Caller, id: &str, status: Status) -> Result<HttpResponse> {
     caller.require(Scope::TicketsWrite)?;
@@ -328,9 +199,8 @@ pub async fn reply(
         attachment_ids: ids,
         carry: Carry::NamedAndPinned,
         internal: false,
+        sensitive: body.encrypted,
     };
     let message = messages::post(&core, &caller, id, new).await?;
-    let mut view = message_view(&core, message, Some(&caller.user));
-    view.encrypted = body.encrypted;
-    Ok(HttpResponse::Created().json(view))
+    Ok(HttpResponse::Created().json(message_view(&core, message, Some(&caller.user))))
 }

@@ -39,8 +39,8 @@ pub fn attachment_view(core: &Core, a: Attachment) -> AttachmentView {
     }
 }
 
-/// A reply as HostUp shows it. attache does not store `encrypted`: a reply's answer echoes
-/// what was sent, the ticket's thread shows `false`.
+/// A reply as HostUp shows it; `encrypted` is what its author sent (stored as the core's
+/// `sensitive`; the body is stored as sent either way).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageView {
@@ -50,7 +50,7 @@ pub struct MessageView {
     body: String,
     sender: &'static str,
     sender_name: Option<String>,
-    pub encrypted: bool,
+    encrypted: bool,
     attachments: Vec<AttachmentView>,
 }
 
@@ -65,7 +65,7 @@ pub fn message_view(core: &Core, m: Message, author: Option<&User>) -> MessageVi
             Some(Role::Agent | Role::Admin) => "staff",
         },
         sender_name: author.map(|u| u.name.clone()),
-        encrypted: false,
+        encrypted: m.sensitive,
         attachments: m
             .attachments
             .into_iter()
@@ -87,7 +87,6 @@ pub struct TicketView {
     created_at: String,
     updated_at: String,
     last_message_at: Option<String>,
-    /// Accepted on create, not kept (docs/dialects.md).
     cc_emails: Vec<String>,
     requester_name: Option<String>,
     /// attache's own; HostUp's clients ignore it.
@@ -108,7 +107,7 @@ pub fn ticket_view(t: Ticket, requester: Option<&User>, last: Option<String>) ->
         created_at: t.created_at.to_string(),
         updated_at: t.updated_at.to_string(),
         last_message_at: last.or_else(|| Some(t.updated_at.to_string())),
-        cc_emails: Vec::new(),
+        cc_emails: t.cc_addresses.to_strings(),
         requester_name: requester.map(|u| u.name.clone()),
         attachment_count: t.attachment_count,
     }
@@ -133,6 +132,9 @@ pub struct TicketDetail {
     #[serde(flatten)]
     ticket: TicketView,
     body: Option<String>,
+    /// attache's own: the impact a critical ticket was opened with (its create body's
+    /// `criticalReason`), null for others.
+    critical_reason: Option<String>,
     message_count: usize,
     /// attache links no services.
     linked_services: Vec<serde_json::Value>,
@@ -159,9 +161,13 @@ pub async fn detail(core: &Core, caller: &Caller, id: Id) -> Result<TicketDetail
         .map(|a| attachment_view(core, a))
         .collect();
     let requester = people.get(&ticket.requester_id);
+    // The reason is shown while the ticket is critical (another dialect may change that).
+    let critical = ticket.priority.as_deref() == Some(tickets::ALERT_PRIORITY);
+    let critical_reason = ticket.priority_reason.clone().filter(|_| critical);
     Ok(TicketDetail {
         ticket: ticket_view(ticket, requester, last),
         body,
+        critical_reason,
         message_count: thread.len(),
         linked_services: Vec::new(),
         attachments,

@@ -7,10 +7,12 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use super::contacts::{ext_info, ContactInfo};
 use super::messages::message_json;
 use super::{id, osm_time, Data, OsmCaller};
 use crate::auth::huawei_auth;
-use crate::core::{messages, tickets, users, Caller, Core};
+use crate::core::events;
+use crate::core::{messages, quota, tickets, users, Caller, Core};
 use crate::domain::{Status, Ticket};
 use crate::error::{Error, Result};
 use crate::ids::Id;
@@ -51,8 +53,18 @@ fn core_statuses(osm: i64) -> Vec<Status> {
 pub(super) async fn signed_json<T: DeserializeOwned>(
     core: &Core,
     req: &HttpRequest,
-    mut body: web::Payload,
+    body: web::Payload,
 ) -> Result<(Caller, T)> {
+    let (caller, text) = signed_body(core, req, body).await?;
+    Ok((caller, parse_json(text.as_deref().unwrap_or(b"{}"))?))
+}
+
+/// The same for a route whose body is required: `None` for an empty one.
+pub(super) async fn signed_body(
+    core: &Core,
+    req: &HttpRequest,
+    mut body: web::Payload,
+) -> Result<(Caller, Option<Vec<u8>>)> {
     let auth = huawei_auth(req).await?;
     let deadline = core.config.upload_deadline;
     let read = upload::read_small_body(req, &mut body, MAX_CASE_BODY);
@@ -62,19 +74,18 @@ pub(super) async fn signed_json<T: DeserializeOwned>(
             seconds: deadline.as_secs(),
         })??;
     let caller = auth.verify(req, Some(&hex::encode(Sha256::digest(&bytes))))?;
-    let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
-        b"{}"
-    } else {
-        &bytes
-    };
-    let parsed = serde_json::from_slice(text).map_err(|e| {
+    let empty = bytes.iter().all(u8::is_ascii_whitespace);
+    Ok((caller, (!empty).then(|| bytes.to_vec())))
+}
+
+pub(super) fn parse_json<T: DeserializeOwned>(text: &[u8]) -> Result<T> {
+    serde_json::from_slice(text).map_err(|e| {
         Error::invalid(
             "",
             "invalid_json",
             format!("The JSON body is not valid: {e}"),
         )
-    })?;
-    Ok((caller, parsed))
+    })
 }
 
 /// Accessory ids as a case or a message names them.
@@ -97,6 +108,9 @@ struct NewCase {
     business_type_id: Option<String>,
     #[serde(default)]
     accessory_ids: Vec<String>,
+    /// How to reach the customer: `area_code`, `remind_mobile`, `remind_mail`, `remind_time`.
+    #[serde(flatten)]
+    contact: ContactInfo,
 }
 
 pub async fn create_case(core: Data, req: HttpRequest, body: web::Payload) -> Result<HttpResponse> {
@@ -115,6 +129,7 @@ pub async fn create_case(core: Data, req: HttpRequest, body: web::Payload) -> Re
         message: Some(case.simple_description),
         category: case.business_type_id,
         attachment_ids: ids,
+        contact: Some(case.contact.into_contact()),
         ..Default::default()
     };
     let ticket = tickets::create(&core, &caller, new).await?;
@@ -235,6 +250,7 @@ pub async fn show_case(
         .into();
     detail["incident_satisfaction"] = json!([]);
     detail["business_ownership"] = json!(0);
+    detail["ext_info"] = ext_info(&events::contact(&core, &caller.0, ticket.id).await?);
     Ok(HttpResponse::Ok().json(json!({ "incident_detail_info": detail })))
 }
 
@@ -275,7 +291,7 @@ pub struct ActionParams {
 }
 
 /// A business answer: OSM's HTTP 200 with its code and message.
-fn business(code: &str, message: &str) -> HttpResponse {
+pub(super) fn business(code: &str, message: &str) -> HttpResponse {
     HttpResponse::Ok().json(json!({ "error_code": code, "error_msg": message }))
 }
 
@@ -312,4 +328,16 @@ pub async fn update_case(
 pub async fn case_limits(caller: OsmCaller) -> Result<HttpResponse> {
     drop(caller);
     Ok(HttpResponse::Ok().json(json!({ "config": { "create_case_ccemail_max_count": 0 } })))
+}
+
+/// `GET /quotas`: how many cases the caller may open, and how many are left. attache's case
+/// quota is `--quota-tickets-per-hour` for customers: its cap, and what the last hour leaves
+/// of it, whatever the product or problem type asked about. With no quota `{}`: there is no
+/// number to give (the SDK reads `None` for both).
+pub async fn case_quotas(core: Data, caller: OsmCaller) -> Result<HttpResponse> {
+    let body = match quota::tickets_left(&core, &caller.0).await? {
+        Some((total, left)) => json!({ "total": total, "un_used": left }),
+        None => json!({}),
+    };
+    Ok(HttpResponse::Ok().json(body))
 }

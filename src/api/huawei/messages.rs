@@ -1,5 +1,6 @@
-//! A case's messages: submit one (`POST /cases/{id}/message`, singular) and list them
-//! (`GET /cases/{id}/messages`, plural, offset/limit).
+//! A case's messages: submit one (`POST /cases/{id}/message`, singular), list them
+//! (`GET /cases/{id}/messages`, plural, offset/limit), and withdraw one's own
+//! (`POST /cases/{id}/instant-messages/{message_id}/withdraw`).
 
 use std::collections::HashMap;
 
@@ -7,12 +8,13 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::cases::{accessory_ids, page_bounds, signed_json};
+use super::cases::{accessory_ids, business, page_bounds, signed_json};
 use super::{id, osm_time, Data, OsmCaller};
 use crate::core::messages::{self, Carry};
+use crate::core::withdrawals::{withdraw, Withdrawal};
 use crate::core::{users, Caller};
 use crate::domain::{Message, Role, User};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ids::Id;
 
 /// A message as OSM writes it: `type` `0` from the customer, `1` from the support side; its
@@ -92,4 +94,32 @@ pub async fn list_messages(
         .map(|m| message_json(m, &people, false))
         .collect();
     Ok(HttpResponse::Ok().json(json!({ "count": thread.len(), "message_list": page })))
+}
+
+/// `POST /cases/{id}/instant-messages/{message_id}/withdraw`: the author takes a message back;
+/// it leaves the case's messages (and detail), with its files, for everyone, and the case's
+/// operate logs record it. OSM documents no code for these refusals; attache answers with its
+/// nearest business codes, in a 200: an id that names no message of the case
+/// `OSM.01010001` (the parameter fails its check), someone else's message or the case's
+/// description `OSM.01010002` (no permission), a message already withdrawn `OSM.01010014`
+/// (the operation failed: there is nothing left to withdraw).
+pub async fn withdraw_message(
+    core: Data,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: web::Payload,
+) -> Result<HttpResponse> {
+    let (caller, _empty): (Caller, Value) = signed_json(&core, &req, body).await?;
+    let (case, message) = path.into_inner();
+    let case = id(&case, "case")?;
+    let unknown = || business("OSM.01010001", "Param validation failed.");
+    let Some(message) = Id::parse_uuid(message.trim()) else {
+        return Ok(unknown());
+    };
+    match withdraw(&core, &caller, case, message).await {
+        Ok(Withdrawal::Withdrawn) => Ok(HttpResponse::Ok().json(json!({}))),
+        Ok(Withdrawal::AlreadyWithdrawn) => Ok(business("OSM.01010014", "Operation failed.")),
+        Err(Error::NotFound("message")) => Ok(unknown()),
+        Err(e) => Err(e),
+    }
 }

@@ -1,22 +1,28 @@
 //! The Huawei Cloud OSM dialect under `/v2/servicerequest`: accessories (uploads that wait
 //! for a case or a message), their limits, access URLs and bytes; cases (attache's tickets),
-//! their status, counts and actions; and their messages. Credentials are `X-Auth-Token` or the
+//! their status, counts, actions, operate logs (the core's ticket events), contact info and
+//! quota; and their messages, which their authors may withdraw. Credentials are `X-Auth-Token` or the
 //! official SDK's AK/SK signature. Errors are `{"error_code", "error_msg"}` in the language
 //! `X-Language` asks for (`zh-cn` by default), with OSM's codes: `OSM.0001`-`OSM.0004` by HTTP
 //! status, the API gateway's `APIGW.*` for credentials, throttling and unknown routes, and the
 //! business codes `OSM.0101xxxx`, which OSM answers with HTTP 200.
 
 mod accessories;
+mod case_log;
 mod cases;
+mod contacts;
 mod messages;
 
 pub use accessories::{
     access_url, access_urls, delete, download, limits, upload_form, upload_json,
 };
+pub use case_log::list_operate_logs;
 pub use cases::{
-    case_counts, case_limits, case_status, create_case, list_cases, show_case, update_case,
+    case_counts, case_limits, case_quotas, case_status, create_case, list_cases, show_case,
+    update_case,
 };
-pub use messages::{create_message, list_messages};
+pub use contacts::{cc_emails, update_contact_info};
+pub use messages::{create_message, list_messages, withdraw_message};
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
@@ -110,12 +116,7 @@ pub struct HuaweiShape;
 impl ErrorShape for HuaweiShape {
     fn body(info: &ErrorInfo, req: &HttpRequest) -> (&'static str, String) {
         let error = osm_error(info.code, req.path());
-        let english = req
-            .headers()
-            .get("x-language")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|l| l.trim().to_ascii_lowercase().starts_with("en"));
-        let message = if english {
+        let message = if english(req) {
             info.detail.clone()
         } else {
             error.chinese.to_owned()
@@ -131,6 +132,14 @@ impl ErrorShape for HuaweiShape {
             .business
             .then_some(StatusCode::OK)
     }
+}
+
+/// Whether `X-Language` asks for English (else OSM's default, Chinese).
+fn english(req: &HttpRequest) -> bool {
+    req.headers()
+        .get("x-language")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|l| l.trim().to_ascii_lowercase().starts_with("en"))
 }
 
 /// Accessory and case ids are the UUID spelling; either UUID form is accepted.

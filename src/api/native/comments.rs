@@ -92,6 +92,7 @@ pub async fn create_comment(
         attachment_ids: Vec::new(),
         carry: Carry::Named,
         internal: body.is_internal,
+        sensitive: false,
     };
     let message = messages::post(&core, &caller, native_id(&id, "ticket")?, new)
         .await

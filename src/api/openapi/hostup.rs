@@ -98,7 +98,7 @@ struct Message {
     body: Option<String>,
     sender: Sender,
     sender_name: Option<String>,
-    /// What the reply sent; `false` in a ticket's thread (attache does not keep it).
+    /// Whether its author marked it sensitive (the reply's `encrypted`).
     encrypted: bool,
     attachments: Vec<Attachment>,
 }
@@ -142,7 +142,7 @@ struct Ticket {
     created_at: Option<String>,
     updated_at: Option<String>,
     last_message_at: Option<String>,
-    /// Always empty: attache does not keep them.
+    /// The addresses it is copied to, as sent on create.
     cc_emails: Vec<String>,
     requester_name: Option<String>,
     /// attache's own.
@@ -158,6 +158,8 @@ struct TicketDetail {
     subject: Option<String>,
     /// The opening message.
     body: Option<String>,
+    /// attache's own: the `criticalReason` a critical ticket was opened with; null for others.
+    critical_reason: Option<String>,
     status: Status,
     priority: Priority,
     department_slug: String,
@@ -212,10 +214,12 @@ struct NewTicket {
     message: String,
     /// `null` or absent: none, shown as `medium`.
     priority: Option<Priority>,
-    /// Accepted and checked, not kept.
-    #[schema(nullable = false)]
+    /// Addresses the ticket is copied to; at most 50 (attache's bound).
+    #[schema(nullable = false, max_items = 50)]
     cc_emails: Option<Vec<CcEmail>>,
-    /// Required when `priority` is `critical`; not kept.
+    /// Required when `priority` is `critical`, and kept then: the customer impact. A critical
+    /// ticket is an alert, one per requester an hour; a second is 429 `rate_limited`.
+    #[schema(max_length = 65536)]
     critical_reason: Option<String>,
     ai_summary: Option<String>,
     ai_helpful: Option<bool>,
@@ -234,7 +238,7 @@ struct CcEmail(String);
 struct Reply {
     #[schema(max_length = 65536)]
     message: String,
-    /// Echoed in the answer; attache does not keep it.
+    /// Marks the reply sensitive (default `false`); kept, and shown on the message.
     #[schema(nullable = false)]
     encrypted: Option<bool>,
     /// attache's own: `satt_` ids of uploads this reply carries, besides those uploaded with
@@ -283,8 +287,11 @@ fn departments() {}
     responses((status = 200, body = TicketPage)))]
 fn list_tickets() {}
 
+/// Opens a ticket; a second critical one within the hour is 429 `rate_limited`.
 #[utoipa::path(post, path = "/api/v2/support/tickets", tag = "tickets", request_body = NewTicket,
-    responses((status = 201, body = TicketDetail)))]
+    responses((status = 201, body = TicketDetail),
+        (status = 429, description = "`rate_limited`: one critical alert an hour (see `Retry-After`), or a quota",
+            body = Problem, content_type = "application/problem+json")))]
 fn create_ticket() {}
 
 /// A ticket with its opening message (`body`), attachments and thread.

@@ -171,6 +171,7 @@ pub async fn comment_issue(
         attachment_ids: Vec::new(),
         carry: Carry::Named,
         internal: change.internal.unwrap_or(false),
+        sensitive: false,
     };
     let message = messages::post(&core, &caller, ticket.id, new)
         .await

@@ -8,7 +8,7 @@ use crate::domain::Message;
 use crate::ids::Id;
 
 const COLUMNS: &str = "m.id, m.ticket_id, m.author_id, m.body, m.created_at,
-    coalesce(m.updated_at, m.created_at) AS updated_at, m.internal, m.opening";
+    coalesce(m.updated_at, m.created_at) AS updated_at, m.internal, m.opening, m.sensitive";
 
 fn message(row: &Row) -> rusqlite::Result<Message> {
     Ok(Message {
@@ -20,6 +20,7 @@ fn message(row: &Row) -> rusqlite::Result<Message> {
         updated_at: row.get("updated_at")?,
         internal: row.get("internal")?,
         opening: row.get("opening")?,
+        sensitive: row.get("sensitive")?,
         attachments: Vec::new(),
     })
 }
@@ -27,8 +28,8 @@ fn message(row: &Row) -> rusqlite::Result<Message> {
 pub fn insert_message(conn: &Connection, m: &Message) -> rusqlite::Result<()> {
     conn.execute(
         "INSERT INTO messages (id, ticket_id, author_id, body, created_at, updated_at, internal,
-                               opening)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                               opening, sensitive)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
             m.id,
             m.ticket_id,
@@ -37,7 +38,8 @@ pub fn insert_message(conn: &Connection, m: &Message) -> rusqlite::Result<()> {
             m.created_at,
             m.updated_at,
             m.internal,
-            m.opening
+            m.opening,
+            m.sensitive
         ],
     )?;
     Ok(())
@@ -220,6 +222,7 @@ mod tests {
             updated_at: at,
             internal,
             opening: body == "opening",
+            sensitive: false,
             attachments: Vec::new(),
         };
         insert_message(conn, &m).unwrap();
@@ -244,6 +247,8 @@ mod tests {
             resolved_at: None,
             closed_at: None,
             due_date: None,
+            cc_addresses: Default::default(),
+            priority_reason: None,
             attachment_count: 0,
         };
         ticket.number = insert_ticket(&conn, &ticket).unwrap();

@@ -5,12 +5,13 @@ use rusqlite::{params, Connection, Row};
 
 pub use super::ticket_match::{CategoryMatch, TextMatch, TicketMatch, TicketSort};
 use super::{contains_pattern, named, optional};
-use crate::domain::{Sha256, Status, Ticket, Timestamp};
+use crate::domain::{CcAddresses, Sha256, Status, Ticket, Timestamp};
 use crate::ids::Id;
 
 const TICKET_COLUMNS: &str =
     "t.id, t.number, t.subject, t.status, t.priority, t.department, t.category,
     t.requester_id, t.created_at, t.updated_at, t.resolved_at, t.closed_at, t.due_date,
+    t.cc_addresses, t.priority_reason,
     (SELECT count(*) FROM attachments a WHERE a.ticket_id = t.id AND a.pending_until IS NULL)
         AS attachment_count";
 
@@ -30,6 +31,8 @@ fn ticket(row: &Row) -> rusqlite::Result<Ticket> {
         resolved_at: row.get("resolved_at")?,
         closed_at: row.get("closed_at")?,
         due_date: row.get("due_date")?,
+        cc_addresses: CcAddresses::from_db(&row.get::<_, String>("cc_addresses")?),
+        priority_reason: row.get("priority_reason")?,
         attachment_count: row.get("attachment_count")?,
     })
 }
@@ -39,9 +42,9 @@ pub fn insert_ticket(conn: &Connection, t: &Ticket) -> rusqlite::Result<i64> {
     conn.query_row(
         "INSERT INTO tickets (id, number, subject, status, priority, department, category,
                               requester_id, created_at, updated_at, resolved_at, closed_at,
-                              due_date)
+                              due_date, cc_addresses, priority_reason)
          VALUES (?1, (SELECT coalesce(max(number), 0) + 1 FROM tickets), ?2, ?3, ?4, ?5, ?6, ?7,
-                 ?8, ?8, ?9, ?10, ?11)
+                 ?8, ?8, ?9, ?10, ?11, ?12, ?13)
          RETURNING number",
         params![
             t.id,
@@ -55,6 +58,8 @@ pub fn insert_ticket(conn: &Connection, t: &Ticket) -> rusqlite::Result<i64> {
             t.resolved_at,
             t.closed_at,
             t.due_date,
+            t.cc_addresses.to_db(),
+            t.priority_reason,
         ],
         |row| row.get(0),
     )
@@ -239,6 +244,8 @@ pub fn delete_ticket(conn: &Connection, id: Id) -> rusqlite::Result<(Vec<Id>, Ve
         .collect::<rusqlite::Result<_>>()?;
     conn.execute("DELETE FROM attachments WHERE ticket_id = ?1", [id])?;
     conn.execute("DELETE FROM messages WHERE ticket_id = ?1", [id])?;
+    conn.execute("DELETE FROM ticket_events WHERE ticket_id = ?1", [id])?;
+    conn.execute("DELETE FROM ticket_contacts WHERE ticket_id = ?1", [id])?;
     conn.execute("DELETE FROM tickets WHERE id = ?1", [id])?;
     let mut hashes: Vec<Sha256> = rows.iter().filter_map(|(_, h)| Sha256::parse(h)).collect();
     hashes.sort_by_key(|h| h.0);
@@ -252,6 +259,21 @@ pub fn touch_ticket(conn: &Connection, id: Id, at: &Timestamp) -> rusqlite::Resu
         params![id, at],
     )?;
     Ok(())
+}
+
+/// When `requester` last opened a ticket with `priority` and a reason for it after `since`.
+pub fn last_alert_since(
+    conn: &Connection,
+    requester: Id,
+    priority: &str,
+    since: &Timestamp,
+) -> rusqlite::Result<Option<Timestamp>> {
+    conn.query_row(
+        "SELECT max(created_at) FROM tickets WHERE requester_id = ?1 AND created_at > ?2
+           AND priority = ?3 AND priority_reason IS NOT NULL",
+        params![requester, since, priority],
+        |r| r.get(0),
+    )
 }
 
 /// How many tickets `requester` opened after `since`, and when the oldest of them was opened.
@@ -289,6 +311,8 @@ mod tests {
             resolved_at: None,
             closed_at: None,
             due_date: None,
+            cc_addresses: Default::default(),
+            priority_reason: None,
             attachment_count: 0,
         };
         t.number = insert_ticket(conn, &t).unwrap();

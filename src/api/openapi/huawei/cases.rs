@@ -5,7 +5,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{OsmError, OsmResult};
+use super::{CaseExtInfo, OsmError, OsmResult};
 
 const CASE: &str = "A case id (a UUID)";
 
@@ -18,6 +18,15 @@ pub(super) struct NewCase {
     business_type_id: Option<String>,
     #[schema(nullable = false)]
     accessory_ids: Option<Vec<String>>,
+    /// The case's contact, as `PUT /cases/{id}/contact-info` sets it.
+    #[schema(max_length = 128)]
+    area_code: Option<String>,
+    #[schema(max_length = 128)]
+    remind_mobile: Option<String>,
+    #[schema(max_length = 128, pattern = r"^(?!.*\n)(|[^@ \t\r\n]+@[^@ \t\r\n]+)$")]
+    remind_mail: Option<String>,
+    #[schema(max_length = 128)]
+    remind_time: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -121,6 +130,7 @@ pub(super) struct CaseInfo {
     business_ownership: i32,
     message_list: Vec<CaseMessage>,
     incident_satisfaction: Vec<Label>,
+    ext_info: CaseExtInfo,
 }
 
 #[derive(Serialize, ToSchema)]

@@ -11,7 +11,9 @@ use utoipa::{Modify, OpenApi, ToSchema};
 
 use super::{add_errors, header_key, secure};
 
+mod case_records;
 mod cases;
+use case_records::*;
 use cases::*;
 
 #[derive(OpenApi)]
@@ -20,13 +22,16 @@ use cases::*;
         description = "Huawei Cloud OSM's accessories and cases over attache; errors are `{error_code, error_msg}`, in the language `X-Language` asks for."),
     paths(upload_form, upload_json, limits, access_urls, access_url, download, image, delete,
         create_case, list_cases, show_case, case_status, case_counts, update_case, create_message,
-        list_messages, case_limits),
+        list_messages, case_limits, list_operate_logs, update_contact_info, withdraw_message,
+        cc_emails, case_quotas),
     components(schemas(
         UploadForm, JsonUpload, AccessoryId, Limits, Limit, AccessUrl, AccessUrls, AccessoryUrl,
         NewCase, CaseId, Case, CaseInfo, CaseSummary, CaseList, CaseMessage, CaseAccessory,
         OsmError, OsmResult, CaseStatus, StatusCount, StatusCounts, NewMessage, NewMessageBody,
         Messages, ListedMessage, CaseLimits, CaseLimitsConfig, Label,
         AccessoryOrError, CaseIdOrError, CaseOrError, StatusOrError, MessagesOrError,
+        OperateLog, OperateLogs, OperateLogsOrError, ContactInfo, CaseExtInfo, CcEmailInfo,
+        CcEmails, CaseQuotas,
     )),
     modifiers(&Huawei),
 )]
@@ -64,9 +69,14 @@ impl Modify for Huawei {
             .min_items(Some(1))
             .build();
         for item in doc.paths.paths.values_mut() {
-            for operation in [&mut item.get, &mut item.post, &mut item.delete]
-                .into_iter()
-                .flatten()
+            for operation in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
             {
                 let parameters = operation.parameters.get_or_insert_with(Vec::new);
                 // utoipa's tuple parameters cannot say what each item of a list must be.
