@@ -6,6 +6,7 @@ pub mod aksk;
 pub mod binary;
 pub mod hostup;
 pub mod python;
+pub mod waldur;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
