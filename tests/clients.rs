@@ -42,7 +42,8 @@ async fn the_official_waldur_client_works_unchanged() {
 }
 
 /// Every client function attache serves for issues, comments and attachments, their actions
-/// (set_status, bulk_update, sync and the refused ones) and the lookups, with warnings as errors, and the client's `sync_all` over 260 issues and 130 comments.
+/// (set_status, bulk_update, sync and the refused ones) and the lookups, with warnings as
+/// errors, and the client's `sync_all` over 260 issues and 130 comments.
 #[actix_web::test]
 async fn the_official_waldur_client_finds_waldur_in_every_function_it_calls() {
     let Some(python) = python_with("waldur_api_client") else {
