@@ -41,8 +41,9 @@ async fn the_official_waldur_client_works_unchanged() {
     .await;
 }
 
-/// Every client function attache serves for issues, comments and attachments, with warnings
-/// as errors, and the client's `sync_all` over 260 issues and 130 comments.
+/// Every client function attache serves for issues, comments and attachments, their actions
+/// (set_status, bulk_update, sync and the refused ones) and the lookups, with warnings as
+/// errors, and the client's `sync_all` over 260 issues and 130 comments.
 #[actix_web::test]
 async fn the_official_waldur_client_finds_waldur_in_every_function_it_calls() {
     let Some(python) = python_with("waldur_api_client") else {

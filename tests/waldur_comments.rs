@@ -4,35 +4,10 @@
 
 mod common;
 
+use common::waldur::call;
 use common::{spawn_app, TestApp};
-use reqwest::header::HeaderMap;
 use reqwest::Method;
 use serde_json::{json, Value};
-
-async fn call(
-    app: &TestApp,
-    key: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, HeaderMap, Value) {
-    let mut req = app
-        .client
-        .request(method, app.url(path))
-        .header("Authorization", format!("Token {key}"));
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    let headers = res.headers().clone();
-    let text = res.text().await.unwrap();
-    (
-        status,
-        headers,
-        serde_json::from_str(&text).unwrap_or(Value::Null),
-    )
-}
 
 async fn get(app: &TestApp, key: &str, path: &str) -> Value {
     let (status, _, body) = call(app, key, Method::GET, path, None).await;

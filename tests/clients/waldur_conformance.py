@@ -2,8 +2,9 @@
 """Conformance of attache's Waldur dialect, driven by the official, unmodified Waldur client.
 
 Every function of waldur-api-client (pinned in requirements.txt) for support issues, comments
-and attachments is called as a Waldur developer would call it, and every object it parses is
-checked; Python warnings are errors. The client's own `sync_all` walks 260 issues and 130
+and attachments, and for the issue actions and lookups attache serves (waldur_actions.py), is
+called as a Waldur developer would call it, and every object it parses is checked (with
+waldur_checks.py); Python warnings are errors. The client's own `sync_all` walks 260 issues and 130
 comments page by page (Link rel="next") and must see each exactly once.
 
     ATTACHE_URL=http://127.0.0.1:8080 ATTACHE_TOKEN=<agent key> \\
@@ -15,8 +16,7 @@ import warnings
 
 warnings.simplefilter("error")
 
-import datetime  # noqa: E402 (warnings are errors before anything is imported)
-import os  # noqa: E402
+import os  # noqa: E402 (warnings are errors before anything is imported)
 import sys  # noqa: E402
 import uuid  # noqa: E402
 from io import BytesIO  # noqa: E402
@@ -54,7 +54,6 @@ from waldur_api_client.models import (  # noqa: E402
     Comment,
     CommentOEnum,
     CommentRequest,
-    Issue,
     IssueOEnum,
     IssueRequest,
     PatchedCommentRequest,
@@ -62,54 +61,8 @@ from waldur_api_client.models import (  # noqa: E402
 )
 from waldur_api_client.types import File  # noqa: E402
 
-
-class Failure(Exception):
-    pass
-
-
-def check(condition, message):
-    if not condition:
-        raise Failure(message)
-
-
-def ok(message):
-    print(f"ok    {message}", flush=True)
-
-
-def expect_status(status, call, what):
-    """The client raises UnexpectedStatus for every status it does not document as success."""
-    try:
-        call()
-    except UnexpectedStatus as e:
-        check(e.status_code == status, f"{what}: expected {status}, got {e.status_code}: {e.content[:200]!r}")
-        return
-    raise Failure(f"{what}: expected {status}, but the call succeeded")
-
-
-def aware(value, what):
-    check(isinstance(value, datetime.datetime) and value.tzinfo is not None, f"{what} {value!r} is not an aware time")
-
-
-def check_issue(issue, what):
-    """What the client's Issue.from_dict parsed, field by field, in Waldur's types."""
-    check(isinstance(issue, Issue), f"{what}: not an Issue")
-    check(isinstance(issue.uuid, uuid.UUID) and issue.url.endswith(f"/api/support-issues/{issue.uuid.hex}/"),
-          f"{what}: url {issue.url!r} / uuid {issue.uuid!r}")
-    check(issue.key.startswith("SUP-") and isinstance(issue.summary, str) and isinstance(issue.type_, str),
-          f"{what}: key {issue.key!r}, type {issue.type_!r}")
-    check(issue.status in ("open", "pending", "closed") and issue.resolved in (None, True), f"{what}: status {issue.status!r}")
-    aware(issue.created, f"{what}: created")
-    aware(issue.modified, f"{what}: modified")
-    check(isinstance(issue.caller_uuid, uuid.UUID) and issue.reporter_uuid == issue.caller_uuid, f"{what}: caller/reporter")
-    check(issue.caller.endswith(f"/api/users/{issue.caller_uuid.hex}/"), f"{what}: caller {issue.caller!r}")
-    check(issue.reporter.endswith(f"/api/support-users/{issue.reporter_uuid.hex}/"), f"{what}: reporter {issue.reporter!r}")
-    check(isinstance(issue.reporter_name, str) and issue.reporter_name == issue.caller_full_name, f"{what}: names")
-    check(issue.update_is_available is False and issue.destroy_is_available is False, f"{what}: update/destroy flags")
-    check(isinstance(issue.add_comment_is_available, bool) and isinstance(issue.add_attachment_is_available, bool),
-          f"{what}: comment/attachment flags")
-    check(issue.available_statuses == [], f"{what}: available_statuses {issue.available_statuses!r}")
-    check(isinstance(issue.description, str) and isinstance(issue.priority, str), f"{what}: description/priority")
-    check(issue.additional_properties == {}, f"{what}: unexpected fields {sorted(issue.additional_properties)}")
+import waldur_actions  # noqa: E402
+from waldur_checks import Failure, aware, check, check_issue, expect_status, ok  # noqa: E402
 
 
 def check_comment(comment, issue, what):
@@ -262,6 +215,9 @@ def main(base_url, token, customer_token):
     comments(c, customer, issue)
     attachments(c, customer, issue, run)
     sync_all(c, customer, run)
+    waldur_actions.statuses(c, customer, run)
+    waldur_actions.refused_actions(c, customer, issue)
+    waldur_actions.lookups(c, customer)
 
 
 if __name__ == "__main__":

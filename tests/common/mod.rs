@@ -7,6 +7,7 @@ pub mod binary;
 pub mod hostup;
 pub mod python;
 pub mod s3;
+pub mod waldur;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

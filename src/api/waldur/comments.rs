@@ -16,6 +16,7 @@ use crate::error::{Error, FieldError, Result};
 use super::attachments::tickets_of;
 use super::filters::Filters;
 use super::list::{list_response, ListParams};
+use super::request::{self, Failures};
 use super::{issue_key, issue_url, time, url, uuid, Data};
 
 fn comment_json(core: &Core, caller: &Caller, m: &Message, ticket: &Ticket, author: &str) -> Value {
@@ -82,41 +83,27 @@ async fn comment(core: &Core, caller: &Caller, id: &str) -> Result<Message> {
 /// A `CommentRequest`, read as Django REST framework's serializer reads it; `partial` for
 /// PATCH, where `description` may be left out.
 fn comment_request(body: &Value, partial: bool) -> Result<MessageChange> {
-    let Some(fields) = body.as_object() else {
-        let message = "Invalid data. Expected a dictionary, but got a JSON value that is not.";
-        return Err(Error::Invalid(vec![FieldError::new(
-            "", "invalid", message,
-        )]));
-    };
-    let mut errors = Vec::new();
-    let mut fail = |name: &str, message: &str| {
-        errors.push(FieldError::new(format!("/{name}"), "invalid", message));
-    };
-    let mut change = MessageChange::default();
-    match fields.get("description") {
-        None if partial => {}
-        None => fail("description", "This field is required."),
-        Some(Value::Null) => fail("description", "This field may not be null."),
-        Some(Value::String(text)) if text.trim().is_empty() => {
-            fail("description", "This field may not be blank.");
-        }
-        Some(Value::String(text)) => change.body = Some(text.trim().to_owned()),
-        Some(Value::Number(n)) => change.body = Some(n.to_string()),
-        Some(_) => fail("description", "Not a valid string."),
-    }
-    match fields.get("is_public") {
-        None => {}
-        Some(Value::Null) => fail("is_public", "This field may not be null."),
-        Some(value) => match boolean(value) {
-            Some(public) => change.internal = Some(!public),
-            None => fail("is_public", "Must be a valid boolean."),
+    let fields = request::fields(body)?;
+    let mut failures = Failures::default();
+    let change = MessageChange {
+        body: failures.text(fields, "description", !partial),
+        internal: match fields.get("is_public") {
+            None => None,
+            Some(Value::Null) => {
+                failures.add("is_public", "This field may not be null.");
+                None
+            }
+            Some(value) => match boolean(value) {
+                Some(public) => Some(!public),
+                None => {
+                    failures.add("is_public", "Must be a valid boolean.");
+                    None
+                }
+            },
         },
-    }
-    if errors.is_empty() {
-        Ok(change)
-    } else {
-        Err(Error::Invalid(errors))
-    }
+    };
+    failures.finish()?;
+    Ok(change)
 }
 
 /// The values Django REST framework's `BooleanField` takes, and no others.

@@ -97,6 +97,9 @@ fn not_found(missing: Option<&str>) -> &'static str {
         Some("ticket") => "No Issue matches the given query.",
         Some("attachment") => "No Attachment matches the given query.",
         Some("message") => "No Comment matches the given query.",
+        Some("issue_status") => "No IssueStatus matches the given query.",
+        Some("priority") => "No Priority matches the given query.",
+        Some("request_type") => "No RequestType matches the given query.",
         _ => "Not found.",
     }
 }

@@ -9,7 +9,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::core::access::{Action, Sees};
+use crate::core::access::Action;
 use crate::core::tickets::{self, CategoryMatch, ListQuery, TextMatch, TicketSort};
 use crate::core::{messages, users, Caller, Core};
 use crate::domain::{Status, Ticket};
@@ -19,10 +19,10 @@ use crate::ids::Id;
 use super::errors::VIEW_LEVEL;
 use super::filters::Filters;
 use super::list::{list_response, ListParams};
-use super::{issue_key, issue_url, time, url, uuid, Data, KEY_PREFIX};
+use super::{issue_key, issue_url, staff_only, time, url, uuid, Data, ISSUE_TYPES, KEY_PREFIX};
 
 /// The type an issue has when none was given: Waldur's first configured type.
-const DEFAULT_TYPE: &str = "Informational";
+const DEFAULT_TYPE: &str = ISSUE_TYPES[0];
 
 /// What an issue shows that is not on the ticket itself.
 struct Extra<'a> {
@@ -57,7 +57,7 @@ fn issue_json(core: &Core, caller: &Caller, t: &Ticket, extra: Extra) -> Value {
         "destroy_is_available": false,
         "add_comment_is_available": caller.may(Action::Reply(t)),
         "add_attachment_is_available": caller.may(Action::Attach(t)),
-        "available_statuses": [],
+        "available_statuses": available_statuses(caller, t),
         "sla_breached": false,
         "sla_status": "",
         "is_escalated": false,
@@ -75,6 +75,23 @@ fn issue_json(core: &Core, caller: &Caller, t: &Ticket, extra: Extra) -> Value {
         "first_response_deadline": null, "resolution_deadline": null,
         "first_response_at": null, "escalated_at": null,
     })
+}
+
+/// The statuses `set_status` takes for this issue from this caller, sorted by name: every
+/// core status but the one it has, as Waldur's basic backend offers every status it knows
+/// but the current one when no workflow is configured. None for a customer, who may not set
+/// statuses (Waldur's list is the same for every user).
+pub(super) fn available_statuses(caller: &Caller, t: &Ticket) -> Vec<&'static str> {
+    if staff_only(caller).is_err() || !caller.may(Action::UpdateTicket(t)) {
+        return Vec::new();
+    }
+    let mut names: Vec<&str> = Status::ALL
+        .into_iter()
+        .filter(|s| *s != t.status)
+        .map(Status::as_str)
+        .collect();
+    names.sort_unstable();
+    names
 }
 
 /// The values of `o`, as Waldur's issue filter declares them.
@@ -226,14 +243,19 @@ pub async fn list_issues(core: Data, caller: Caller, req: HttpRequest) -> Result
     list_response(&req, &core, &params, items, total)
 }
 
+/// One issue as Waldur shows it.
+pub(super) async fn issue_value(core: &Core, caller: &Caller, ticket: &Ticket) -> Result<Value> {
+    let extras = extras(core, caller, std::slice::from_ref(ticket)).await?;
+    Ok(with_extras(core, caller, ticket, &extras))
+}
+
 pub async fn retrieve_issue(
     core: Data,
     caller: Caller,
     id: web::Path<String>,
 ) -> Result<HttpResponse> {
     let ticket = tickets::get(&core, &caller, uuid(&id)?).await?;
-    let extras = extras(&core, &caller, std::slice::from_ref(&ticket)).await?;
-    Ok(HttpResponse::Ok().json(with_extras(&core, &caller, &ticket, &extras)))
+    Ok(HttpResponse::Ok().json(issue_value(&core, &caller, &ticket).await?))
 }
 
 #[derive(Deserialize)]
@@ -260,10 +282,9 @@ pub async fn create_issue(
         ..Default::default()
     };
     let ticket = tickets::create(&core, &caller, new).await?;
-    let extras = extras(&core, &caller, std::slice::from_ref(&ticket)).await?;
     Ok(HttpResponse::Created()
         .content_type(ContentType::json())
-        .json(with_extras(&core, &caller, &ticket, &extras)))
+        .json(issue_value(&core, &caller, &ticket).await?))
 }
 
 /// PUT, PATCH and DELETE of an issue: Waldur allows them to staff and support users only
@@ -276,11 +297,7 @@ pub async fn unavailable_issue_change(
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse> {
-    if caller.sees() != Sees::All {
-        return Err(Error::Forbidden(
-            "Only staff and support users change issues.",
-        ));
-    }
+    staff_only(&caller)?;
     tickets::get(&core, &caller, uuid(&id)?).await?;
     let message = if req.method() == actix_web::http::Method::DELETE {
         "Destroying is not available."

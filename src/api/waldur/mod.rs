@@ -8,25 +8,32 @@ use actix_web::web;
 use time::macros::format_description;
 use time::UtcOffset;
 
-use crate::core::Core;
+use crate::core::access::Sees;
+use crate::core::{Caller, Core};
 use crate::domain::{Ticket, Timestamp};
 use crate::error::{Error, Result};
 use crate::ids::Id;
 
+mod actions;
 mod attachments;
 mod comments;
 mod errors;
 mod filters;
 mod issues;
 mod list;
+mod lookups;
 mod paths;
+mod request;
 
+pub use actions::{attach_resource, bulk_update, reroute, route_to_provider, set_status, sync};
 pub use attachments::retrieve_attachment;
 pub use attachments::{create_attachment, destroy_attachment, list_attachments};
 pub use comments::{comment_issue, destroy_comment, list_comments, partial_update_comment};
 pub use comments::{retrieve_comment, update_comment, DRF_FALSE, DRF_TRUE};
 pub use errors::Drf;
 pub use issues::{create_issue, list_issues, retrieve_issue, unavailable_issue_change};
+pub use lookups::{list_issue_statuses, list_priorities, list_request_types};
+pub use lookups::{retrieve_issue_status, retrieve_priority, retrieve_request_type};
 pub use paths::{append_slash_or_405, Known};
 
 type Data = web::Data<Core>;
@@ -34,6 +41,26 @@ type Data = web::Data<Core>;
 /// Either uuid spelling, else a 404 (DRF's `Not found.`).
 fn uuid(text: &str) -> Result<Id> {
     Id::parse_uuid(text).ok_or(Error::NotFound("resource"))
+}
+
+/// Waldur's issue types, as it configures them by default; the first is the default type.
+const ISSUE_TYPES: [&str; 4] = [
+    "Informational",
+    "Service Request",
+    "Change Request",
+    "Incident",
+];
+
+/// What Waldur allows to staff and support users only (attache's agents and admins): a 403
+/// for anyone else, before any lookup.
+fn staff_only(caller: &Caller) -> Result<()> {
+    if caller.sees() == Sees::All {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(
+            "Only staff and support users may do this.",
+        ))
+    }
 }
 
 /// `…/api/<collection>/<hex>/`, the hyperlink Waldur gives each object.

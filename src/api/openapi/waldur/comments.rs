@@ -58,7 +58,7 @@ pub(super) struct PatchedCommentRequest {
 
 /// What Django REST framework's `CharField` takes: text that is not blank (it is trimmed),
 /// or a number, which it turns into text.
-fn drf_text() -> Schema {
+pub(super) fn drf_text() -> Schema {
     OneOfBuilder::new()
         .description(Some(
             "Text, not blank, at most 64 KiB of UTF-8; or a number",

@@ -11,24 +11,35 @@ use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 
 use super::{add_errors, header_key, secure};
 
+mod actions;
 mod comments;
 mod filters;
 
+use actions::{AttachResourceRequest, BulkUpdateIssueRequest, BulkUpdated};
+use actions::{IssueStatus, Priority, RequestType, RouteToProviderRequest, SetIssueStatusRequest};
 use comments::{Comment, CommentRequest, PatchedCommentRequest};
 use filters::{AttachmentFilter, CommentOrder, IssueFilter, IssueOrder};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "attache: Waldur dialect",
-        description = "Waldur's support issues, comments and attachments over attache; errors are Django REST framework bodies. A path without its trailing slash is redirected (301) to the path with it."),
+        description = "Waldur's support issues, comments and attachments over attache, with the lookups around them; errors are Django REST framework bodies. A path without its trailing slash is redirected (301) to the path with it."),
     paths(list_attachments, head_attachments, create_attachment, retrieve_attachment,
         head_attachment, destroy_attachment, list_issues, head_issues, create_issue,
         retrieve_issue, head_issue, update_issue, partial_update_issue, destroy_issue,
         comments::comment_issue, comments::list_comments, comments::head_comments,
         comments::retrieve_comment, comments::head_comment, comments::update_comment,
-        comments::partial_update_comment, comments::destroy_comment),
+        comments::partial_update_comment, comments::destroy_comment, actions::set_status,
+        actions::sync, actions::attach_resource, actions::route_to_provider, actions::reroute,
+        actions::bulk_update, actions::list_issue_statuses, actions::head_issue_statuses,
+        actions::retrieve_issue_status, actions::head_issue_status, actions::list_priorities,
+        actions::head_priorities, actions::retrieve_priority, actions::head_priority,
+        actions::list_request_types, actions::head_request_types,
+        actions::retrieve_request_type, actions::head_request_type),
     components(schemas(AttachmentForm, Attachment, Issue, NewIssue, Comment, CommentRequest,
-        PatchedCommentRequest, IssueOrder, CommentOrder)),
+        PatchedCommentRequest, IssueOrder, CommentOrder, SetIssueStatusRequest,
+        BulkUpdateIssueRequest, BulkUpdated, AttachResourceRequest, RouteToProviderRequest,
+        IssueStatus, Priority, RequestType)),
     modifiers(&Waldur),
 )]
 struct WaldurDoc;
@@ -111,7 +122,7 @@ struct Attachment {
 
 #[derive(Serialize, ToSchema, Default)]
 #[serde(default)]
-struct Issue {
+pub(super) struct Issue {
     url: String,
     uuid: String,
     /// `Informational` when none was given.
@@ -122,10 +133,11 @@ struct Issue {
     summary: String,
     /// The message the issue was opened with; empty when there was none.
     description: String,
-    /// `open`, `pending` or `closed`.
+    /// A core status: `new`, `open`, `in_progress`, `customer_reply`, `pending`, `on_hold`,
+    /// `resolved` or `closed`.
     status: String,
     resolution: String,
-    /// `true` when closed, else null.
+    /// `true` when resolved or closed, else null.
     resolved: Option<bool>,
     priority: String,
     /// The requester: `…/api/users/<uuid>/`.
@@ -144,7 +156,8 @@ struct Issue {
     destroy_is_available: bool,
     add_comment_is_available: bool,
     add_attachment_is_available: bool,
-    /// Always empty: `set_status` is not served.
+    /// What `set_status` takes from this caller: every other core status for staff (agents
+    /// and admins), none for customers.
     available_statuses: Vec<String>,
     sla_breached: bool,
     sla_status: String,

@@ -1,6 +1,8 @@
 //! Builds the server from a `TcpListener` (tests bind port 0), with the route table: `routes`
 //! and the scopes it lists, top to bottom.
 
+mod waldur;
+
 use std::net::TcpListener;
 use std::path::Path;
 use std::sync::Arc;
@@ -16,7 +18,7 @@ use actix_web::{
 };
 use anyhow::Context;
 
-use crate::api::{self, files, hostup, huawei, meta, native, openapi, problem, waldur};
+use crate::api::{self, files, hostup, huawei, meta, native, openapi, problem};
 use crate::config::{Config, Tls};
 use crate::core::{pending, Core};
 use crate::error::Error;
@@ -53,7 +55,7 @@ fn routes(cfg: &mut web::ServiceConfig, layers: &Layers) {
     // Before Waldur's `/api`, which would otherwise take `/api/v2/support/...` as its own.
     hostup_scope(cfg, layers);
     huawei_scope(cfg, layers);
-    waldur_scope(cfg, layers);
+    waldur::scope(cfg, layers);
     // Signed downloads: a static prefix; the handler parses `{id}/{name}` itself, because a
     // pattern with two segments costs a regex match per request (see `files::ROUTE`).
     cfg.service(
@@ -81,13 +83,6 @@ fn routes(cfg: &mut web::ServiceConfig, layers: &Layers) {
 }
 
 // The scopes below are tables, one route a line; rustfmt would break most into four lines.
-
-const GET: Method = Method::GET;
-const HEAD: Method = Method::HEAD;
-const POST: Method = Method::POST;
-const PUT: Method = Method::PUT;
-const PATCH: Method = Method::PATCH;
-const DELETE: Method = Method::DELETE;
 
 /// The native API, TopTickets' dialect: problem+json errors with TopTickets' statuses and
 /// details (`native::errors`).
@@ -183,51 +178,6 @@ fn huawei_scope(cfg: &mut web::ServiceConfig, layers: &Layers) {
     );
 }
 
-/// Waldur, with Django REST framework error bodies. Its paths keep Waldur's trailing slashes,
-/// and its lists also answer HEAD. Each route is recorded in `known`: what the scope answers
-/// where none takes a request (a redirect to the path with its slash, or a 405) depends on it.
-#[rustfmt::skip]
-fn waldur_scope(cfg: &mut web::ServiceConfig, layers: &Layers) {
-    let mut known = waldur::Known::default();
-    let api = under("/api")
-        .on(&mut known, GET, "/api/support-attachments/", waldur::list_attachments)
-        .on(&mut known, HEAD, "/api/support-attachments/", waldur::list_attachments)
-        .on(&mut known, POST, "/api/support-attachments/", waldur::create_attachment)
-        .on(&mut known, GET, "/api/support-attachments/{uuid}/", waldur::retrieve_attachment)
-        .on(&mut known, HEAD, "/api/support-attachments/{uuid}/", waldur::retrieve_attachment)
-        .on(&mut known, DELETE, "/api/support-attachments/{uuid}/", waldur::destroy_attachment)
-        .on(&mut known, GET, "/api/support-comments/", waldur::list_comments)
-        .on(&mut known, HEAD, "/api/support-comments/", waldur::list_comments)
-        .on(&mut known, GET, "/api/support-comments/{uuid}/", waldur::retrieve_comment)
-        .on(&mut known, HEAD, "/api/support-comments/{uuid}/", waldur::retrieve_comment)
-        .on(&mut known, PUT, "/api/support-comments/{uuid}/", waldur::update_comment)
-        .on(&mut known, PATCH, "/api/support-comments/{uuid}/", waldur::partial_update_comment)
-        .on(&mut known, DELETE, "/api/support-comments/{uuid}/", waldur::destroy_comment)
-        .on(&mut known, GET, "/api/support-issues/", waldur::list_issues)
-        .on(&mut known, HEAD, "/api/support-issues/", waldur::list_issues)
-        .on(&mut known, POST, "/api/support-issues/", waldur::create_issue)
-        .on(&mut known, GET, "/api/support-issues/{uuid}/", waldur::retrieve_issue)
-        .on(&mut known, HEAD, "/api/support-issues/{uuid}/", waldur::retrieve_issue)
-        .on(&mut known, PUT, "/api/support-issues/{uuid}/", waldur::unavailable_issue_change)
-        .on(&mut known, PATCH, "/api/support-issues/{uuid}/", waldur::unavailable_issue_change)
-        .on(&mut known, DELETE, "/api/support-issues/{uuid}/", waldur::unavailable_issue_change)
-        .on(&mut known, POST, "/api/support-issues/{uuid}/comment/", waldur::comment_issue)
-        .on(&mut known, GET, "/api/openapi.json", openapi::waldur);
-    let known = Arc::new(known);
-    let fallback = move |req| {
-        let known = known.clone();
-        async move { waldur::append_slash_or_405(req, &known).await }
-    };
-    cfg.service(
-        api.scope()
-            .default_service(web::to(fallback))
-            .wrap(Condition::new(layers.limited, Governor::new(&layers.api)))
-            .wrap(Condition::new(layers.test_mode, from_fn(faults::inject)))
-            .wrap(from_fn(ratelimit::reset_header))
-            .wrap(from_fn(problem::render::<waldur::Drf>)),
-    );
-}
-
 /// The test double's controls (`--test-mode` only; without it `/_attache/` is not routed
 /// and answers the app's 404).
 #[rustfmt::skip]
@@ -275,7 +225,13 @@ impl Under {
     }
 
     /// `route` for `method` alone, recorded in `known`.
-    fn on<F, Args>(self, known: &mut waldur::Known, method: Method, path: &str, handler: F) -> Self
+    fn on<F, Args>(
+        self,
+        known: &mut api::waldur::Known,
+        method: Method,
+        path: &str,
+        handler: F,
+    ) -> Self
     where
         F: Handler<Args>,
         Args: FromRequest + 'static,
