@@ -77,6 +77,9 @@ pub enum Error {
         limit: u64,
         retry_after: Option<u64>,
     },
+    /// A request head the HTTP layer refused before any route saw it (see `unreadable`).
+    #[error("{}", .0.detail())]
+    Unreadable(crate::unreadable::Refusal),
     #[error("The server could not complete the request.")]
     Internal(#[source] anyhow::Error),
 }
@@ -107,6 +110,7 @@ impl Error {
             Error::InvalidCursor => ErrorCode::InvalidCursor,
             Error::AttachmentNotFound => ErrorCode::AttachmentNotFound,
             Error::TicketClosed => ErrorCode::TicketClosed,
+            Error::Unreadable(refusal) => refusal.code(),
             Error::Internal(_) => ErrorCode::Internal,
         }
     }

@@ -21,4 +21,5 @@ pub mod startup;
 pub mod store;
 pub mod testing;
 pub mod ui;
+pub mod unreadable;
 pub mod upload;

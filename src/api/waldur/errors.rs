@@ -83,6 +83,9 @@ fn drf_detail(info: &ErrorInfo, req: &HttpRequest) -> String {
         | ErrorCode::InvalidCursor
         | ErrorCode::AttachmentNotFound
         | ErrorCode::TicketClosed
+        | ErrorCode::MalformedRequest
+        | ErrorCode::UriTooLong
+        | ErrorCode::HeadersTooLarge
         | ErrorCode::Internal => info.detail.clone(),
     }
 }
