@@ -6,6 +6,7 @@ pub mod auth;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod connections;
 pub mod core;
 pub mod demo;
 pub mod domain;

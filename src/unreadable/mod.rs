@@ -15,7 +15,9 @@
 //!   (request id, log, `Date`), from [`answer`]: in the error shape of the dialect the refused
 //!   path belongs to, with 414, 431 or 400.
 
+pub mod answer;
 pub mod chunked;
+pub mod guard;
 pub mod head;
 
 use crate::error::ErrorCode;
@@ -48,5 +50,23 @@ impl Refusal {
                 "The request has more than 96 headers, or its head is over 128 KiB."
             }
         }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Refusal::Malformed => "malformed",
+            Refusal::UriTooLong => "uri-too-long",
+            Refusal::HeadersTooLarge => "headers-too-large",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Refusal> {
+        [
+            Refusal::Malformed,
+            Refusal::UriTooLong,
+            Refusal::HeadersTooLarge,
+        ]
+        .into_iter()
+        .find(|r| r.name() == name)
     }
 }
