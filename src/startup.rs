@@ -331,14 +331,14 @@ pub fn run(listener: TcpListener, core: Arc<Core>) -> std::io::Result<Server> {
             .app_data(data.clone())
             .app_data(test.clone())
             .configure(api::extractor_configs)
+            // Heads actix-http would refuse, in the dialect's shape (`connections`, `unreadable`).
+            .service(unreadable::answer::service())
             .configure(|cfg| test_routes(cfg, test_mode))
             .configure(|cfg| routes(cfg, &layers))
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(Error::NotFound("resource"))
             }))
             .wrap(from_fn(problem::render::<problem::Problem>))
-            // Heads actix-http refused, in the dialect's shape (`connections`, `unreadable`).
-            .wrap(from_fn(unreadable::answer::answer))
             .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
             .wrap(Condition::new(test_mode, from_fn(journal::record)))
             .wrap(Condition::new(server_clock, from_fn(server_date)))

@@ -169,6 +169,24 @@ async fn unreadable_heads_are_answered_in_each_dialects_shape() {
 }
 
 #[actix_web::test]
+async fn a_client_cannot_claim_a_refusal_itself() {
+    let app = spawn_app().await;
+    for claim in ["1 malformed", "0 uri-too-long", "x"] {
+        let answers = exchange(
+            &app,
+            get(
+                "/v1/me",
+                &format!("Attache-Refused-Head: {claim}\r\nConnection: close\r\n"),
+            ),
+        )
+        .await;
+        assert_eq!(answers.len(), 1);
+        assert_eq!(answers[0].status, 404, "{claim}");
+        assert_eq!(answers[0].json()["code"], "not_found");
+    }
+}
+
+#[actix_web::test]
 async fn a_refusal_comes_after_the_requests_pipelined_before_it() {
     let app = spawn_app().await;
     let auth = format!("Authorization: Bearer {}\r\n", app.admin);

@@ -1,10 +1,7 @@
 //! The answer to a refused head, in the error shape of the dialect its path belongs to.
 
-use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::middleware::Next;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{guard, web, HttpRequest, HttpResponse, Scope};
 
 use super::guard::{RefusedHead, STAND_IN};
 use super::Refusal;
@@ -22,28 +19,31 @@ pub fn within(path: &str, prefix: &str) -> bool {
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
-/// Middleware: answers attache's stand-in for a refused head (see `guard`); every other
-/// request goes on.
-pub async fn answer(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+/// The app's first service: it takes the requests that carry the stand-in header (one header
+/// lookup a request, no more), and answers attache's stand-in for a refused head (see
+/// `guard`). A client that sends the header itself, without its connection's token, gets the
+/// app's 404.
+pub fn service() -> Scope {
+    web::scope("")
+        .guard(guard::fn_guard(|ctx| {
+            ctx.head().headers.contains_key(STAND_IN)
+        }))
+        .default_service(web::to(answer))
+}
+
+async fn answer(req: HttpRequest) -> Result<HttpResponse, Error> {
     let refusal = req
         .headers()
         .get(STAND_IN)
         .and_then(|value| value.to_str().ok())
-        .and_then(|value| req.conn_data::<RefusedHead>()?.claimed(value));
-    let Some(refusal) = refusal else {
-        return Ok(next.call(req).await?.map_into_boxed_body());
-    };
-    let (req, _) = req.into_parts();
-    let res = match PREFIXES.iter().find(|p| within(req.path(), p)) {
+        .and_then(|value| req.conn_data::<RefusedHead>()?.claimed(value))
+        .ok_or(Error::NotFound("resource"))?;
+    Ok(match PREFIXES.iter().find(|p| within(req.path(), p)) {
         Some(&"/v2/servicerequest") => shaped::<huawei::HuaweiShape>(refusal, &req),
         Some(&"/api") => shaped::<waldur::Drf>(refusal, &req),
         // Native and HostUp write problem documents, as the app does.
         _ => shaped::<Problem>(refusal, &req),
-    };
-    Ok(ServiceResponse::new(req, res))
+    })
 }
 
 fn shaped<S: ErrorShape>(refusal: Refusal, req: &HttpRequest) -> HttpResponse {

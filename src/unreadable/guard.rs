@@ -145,16 +145,21 @@ impl<IO> HeadGuard<IO> {
     }
 }
 
-/// The refused request's path, when it is short and valid, else the dialect prefix it starts
-/// with (what `answer` needs), else `/`.
+/// The refused request's path, when the target is short and valid, else the dialect prefix
+/// it starts with (what `answer` needs), else `/`.
 fn stand_in_path(head: &[u8]) -> String {
     let line = head.split(|&b| b == b'\n').next().unwrap_or_default();
     let target = line.split(|&b| b == b' ').nth(1).unwrap_or_default();
-    let path = target.split(|&b| b == b'?').next().unwrap_or_default();
-    let path = std::str::from_utf8(path).unwrap_or_default();
-    if path.starts_with('/') && path.len() <= 2048 && Uri::try_from(path).is_ok() {
-        return path.to_owned();
+    let target = std::str::from_utf8(target).unwrap_or_default();
+    if let Some(uri) = (target.len() <= 2048)
+        .then(|| Uri::try_from(target).ok())
+        .flatten()
+    {
+        if uri.path().starts_with('/') {
+            return uri.path().to_owned();
+        }
     }
+    let path = target.split('?').next().unwrap_or_default();
     let prefix = super::answer::PREFIXES
         .iter()
         .find(|p| super::answer::within(path, p));

@@ -12,8 +12,8 @@
 //! - A head actix would refuse never reaches actix. In its place actix reads a small request
 //!   of attache's own (`Connection: close`, carrying a one-off token), so that its answer
 //!   comes in order after any pipelined request before it, through the app's middleware
-//!   (request id, log, `Date`), from [`answer`]: in the error shape of the dialect the refused
-//!   path belongs to, with 414, 431 or 400.
+//!   (request id, log, `Date`), from the app's first service ([`answer`]): in the error shape
+//!   of the dialect the refused path belongs to, with 414, 431 or 400.
 
 pub mod answer;
 pub mod chunked;
