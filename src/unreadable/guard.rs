@@ -320,3 +320,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for HeadGuard<IO> {
         Poll::Ready(Ok(()))
     }
 }
+
+#[cfg(test)]
+#[path = "guard_tests.rs"]
+mod tests;
