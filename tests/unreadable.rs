@@ -257,3 +257,40 @@ async fn a_head_that_arrives_in_pieces_is_served_or_refused_whole() {
     assert_eq!(statuses, [200, 431]);
     check_shape("/v1", &answers[1], 431, "headers_too_large", "in pieces");
 }
+
+/// What a client that sends `bytes` and then nothing gets, and after how long.
+async fn stalled(app: &TestApp, bytes: Vec<u8>) -> (String, Duration) {
+    let address = app.address.clone();
+    actix_web::rt::task::spawn_blocking(move || {
+        let mut stream = TcpStream::connect(&address).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        let started = std::time::Instant::now();
+        stream.write_all(&bytes).unwrap();
+        let mut raw = Vec::new();
+        let _ = stream.read_to_end(&mut raw);
+        (
+            String::from_utf8_lossy(&raw).into_owned(),
+            started.elapsed(),
+        )
+    })
+    .await
+    .unwrap()
+}
+
+#[actix_web::test]
+async fn a_head_held_back_still_times_out() {
+    let app = spawn_app().await;
+    // A first head that never ends: actix's 5 s request timeout still answers 408.
+    let (raw, took) = stalled(&app, b"GET /v1/me HTTP/1.1\r\nHost: a\r\nX-Slow: ".to_vec()).await;
+    assert!(raw.starts_with("HTTP/1.1 408"), "{raw}");
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    // A later head that never ends: the connection is closed once idle for keep-alive (5 s).
+    let mut bytes = get("/healthz", "");
+    bytes.extend(b"GET /v1/me HTTP/1.1\r\nHost: a\r\nX-Slow: ");
+    let (raw, took) = stalled(&app, bytes).await;
+    assert!(raw.starts_with("HTTP/1.1 200"), "{raw}");
+    assert_eq!(raw.matches("HTTP/1.1").count(), 1, "{raw}");
+    assert!(took < Duration::from_secs(10), "{took:?}");
+}
