@@ -84,6 +84,9 @@ pub enum Error {
     },
     #[error("The file store is unavailable. Retry after {RETRY_STORAGE} seconds.")]
     StorageUnavailable,
+    /// A request head the HTTP layer refused before any route saw it (see `unreadable`).
+    #[error("{}", .0.detail())]
+    Unreadable(crate::unreadable::Refusal),
     #[error("The server could not complete the request.")]
     Internal(#[source] anyhow::Error),
 }
@@ -115,6 +118,7 @@ impl Error {
             Error::AttachmentNotFound => ErrorCode::AttachmentNotFound,
             Error::TicketClosed => ErrorCode::TicketClosed,
             Error::StorageUnavailable => ErrorCode::StorageUnavailable,
+            Error::Unreadable(refusal) => refusal.code(),
             Error::Internal(_) => ErrorCode::Internal,
         }
     }

@@ -31,6 +31,9 @@ pub enum ErrorCode {
     AttachmentNotFound,
     TicketClosed,
     StorageUnavailable,
+    MalformedRequest,
+    UriTooLong,
+    HeadersTooLarge,
     /// Keep it last: the check below counts the codes up to it.
     Internal,
 }
@@ -70,6 +73,9 @@ impl ErrorCode {
         ErrorCode::AttachmentNotFound,
         ErrorCode::TicketClosed,
         ErrorCode::StorageUnavailable,
+        ErrorCode::MalformedRequest,
+        ErrorCode::UriTooLong,
+        ErrorCode::HeadersTooLarge,
         ErrorCode::Internal,
     ];
 
@@ -100,6 +106,9 @@ impl ErrorCode {
             ErrorCode::AttachmentNotFound => ("attachment_not_found", 404, "Attachment not found", "The attachment does not exist, is not on the ticket named by `ticketId`, or the caller may not see it (HostUp's code for a download)."),
             ErrorCode::TicketClosed => ("ticket_closed", 409, "Ticket closed", "The ticket is closed: reopen it (`POST /api/v2/support/tickets/{id}/actions/reopen`) before replying. HostUp does not document its answer; this code and status are attache's."),
             ErrorCode::StorageUnavailable => ("storage_unavailable", 503, "Storage unavailable", "The object store that holds the files did not answer or refused the request; nothing was stored or sent. Retry after `Retry-After` seconds; the server log names the cause."),
+            ErrorCode::MalformedRequest => ("malformed_request", 400, "Malformed request", "The request line or a header is not valid HTTP/1.1 (a byte outside the allowed ones, a header without a colon, two `Content-Length`s, no `Host`, …), so the server read no further and closed the connection. Fix the client or the proxy that wrote it."),
+            ErrorCode::UriTooLong => ("uri_too_long", 414, "URI too long", "The request target is longer than the server reads (64 KiB, or the whole head over 128 KiB); the connection is closed. Send long filters in a body, or page through shorter queries."),
+            ErrorCode::HeadersTooLarge => ("headers_too_large", 431, "Request headers too large", "The request has more than 96 header fields, or its head (request line and headers) is over 128 KiB; the connection is closed. Send fewer or shorter headers (large cookies are the usual cause)."),
             ErrorCode::Internal => ("internal_error", 500, "Internal error", "Something failed inside the server. The request id identifies the log line."),
         };
         Description {

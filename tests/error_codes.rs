@@ -11,6 +11,7 @@ use actix_web::{test, web, App, HttpResponse};
 use attache::api::problem::{self, ErrorShape};
 use attache::api::{huawei, waldur};
 use attache::error::{Error, ErrorCode};
+use attache::unreadable::Refusal;
 use common::spawn_app;
 use serde_json::Value;
 
@@ -50,6 +51,9 @@ fn example(code: ErrorCode) -> Error {
         ErrorCode::InvalidCursor => Error::InvalidCursor,
         ErrorCode::AttachmentNotFound => Error::AttachmentNotFound,
         ErrorCode::TicketClosed => Error::TicketClosed,
+        ErrorCode::MalformedRequest => Error::Unreadable(Refusal::Malformed),
+        ErrorCode::UriTooLong => Error::Unreadable(Refusal::UriTooLong),
+        ErrorCode::HeadersTooLarge => Error::Unreadable(Refusal::HeadersTooLarge),
         ErrorCode::Internal => Error::Internal(anyhow::anyhow!("the disk caught fire")),
     }
 }

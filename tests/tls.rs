@@ -113,6 +113,26 @@ async fn with_a_certificate_attache_speaks_https_only() {
         .unwrap()
         .contains("; Secure"));
 
+    // A head actix-http would refuse bare is answered in the dialect's shape over TLS too,
+    // and the connection after it serves again.
+    let mut many = reqwest::header::HeaderMap::new();
+    for i in 0..100 {
+        let name = reqwest::header::HeaderName::try_from(format!("x-h{i}")).unwrap();
+        many.insert(name, reqwest::header::HeaderValue::from_static("h"));
+    }
+    let res = client
+        .get(format!("{https}/v1/me"))
+        .headers(many)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 431);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    let doc: Value = res.json().await.unwrap();
+    assert_eq!(doc["code"], "headers_too_large");
+    let res = client.get(format!("{https}/healthz")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+
     // Plain HTTP on the same port gets no answer it could use.
     let plain = reqwest::Client::new()
         .get(format!("http://{}/healthz", app.address))

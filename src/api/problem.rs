@@ -34,7 +34,7 @@ pub struct ErrorInfo {
 }
 
 /// What one of our errors says, answered with `status`.
-fn info_of(status: StatusCode, ours: &Error) -> ErrorInfo {
+pub fn info_of(status: StatusCode, ours: &Error) -> ErrorInfo {
     ErrorInfo {
         status,
         code: ours.code(),

@@ -5,9 +5,7 @@ use crate::core::events::{check_contact, merge, record};
 use crate::core::messages::{insert, Carry, Draft};
 use crate::core::quota;
 use crate::core::Core;
-use crate::domain::{
-    now, CcAddresses, Contact, EventKind, Scope, Status, Ticket, Timestamp,
-};
+use crate::domain::{now, CcAddresses, Contact, EventKind, Scope, Status, Ticket, Timestamp};
 use crate::error::{Error, FieldError, Result};
 use crate::ids::Id;
 use crate::store::sql::attachments as attachment_sql;

@@ -11,11 +11,8 @@ use actix_governor::Governor;
 use actix_web::dev::Server;
 use actix_web::http::Method;
 use actix_web::middleware::{from_fn, Condition, DefaultHeaders};
-use actix_web::rt::net::TcpStream;
 use actix_web::web::{delete, get, patch, post, put};
-use actix_web::{
-    guard, web, App, FromRequest, Handler, HttpResponse, HttpServer, Responder, Route, Scope,
-};
+use actix_web::{guard, web, App, FromRequest, Handler, HttpResponse, Responder, Route, Scope};
 use anyhow::Context;
 
 use crate::api::{self, files, hostup, huawei, meta, native, openapi, problem};
@@ -24,7 +21,7 @@ use crate::core::{pending, Core};
 use crate::error::Error;
 use crate::testing::deterministic::server_date;
 use crate::testing::{control, faults, journal, snapshots, TestMode};
-use crate::{ratelimit, ui};
+use crate::{connections, ratelimit, ui, unreadable};
 
 /// Binds the listener and opens the data directory; the public URL defaults to the address
 /// actually bound.
@@ -290,11 +287,13 @@ pub fn run(listener: TcpListener, core: Arc<Core>) -> std::io::Result<Server> {
     }
     // The `Date` header from the server's clock, which test mode can move.
     let server_clock = test_mode;
-    let server = HttpServer::new(move || {
+    let app = move || {
         App::new()
             .app_data(data.clone())
             .app_data(test.clone())
             .configure(api::extractor_configs)
+            // Heads actix-http would refuse, in the dialect's shape (`connections`, `unreadable`).
+            .service(unreadable::answer::service())
             .configure(|cfg| test_routes(cfg, test_mode))
             .configure(|cfg| routes(cfg, &layers))
             .default_service(web::to(|| async {
@@ -305,30 +304,14 @@ pub fn run(listener: TcpListener, core: Arc<Core>) -> std::io::Result<Server> {
             .wrap(Condition::new(test_mode, from_fn(journal::record)))
             .wrap(Condition::new(server_clock, from_fn(server_date)))
             .wrap(from_fn(api::request_log))
-    })
-    // Small answers must not wait on Nagle's algorithm.
-    .on_connect(move |conn, extensions| {
-        type Tls = actix_tls::accept::rustls_0_23::TlsStream<TcpStream>;
-        let tcp = conn
-            .downcast_ref::<TcpStream>()
-            .or_else(|| conn.downcast_ref::<Tls>().map(|tls| tls.get_ref().0));
-        if let Some(tcp) = tcp {
-            let _ = tcp.set_nodelay(true);
-            // Kept so that an injected fault can close the connection with no answer.
-            if let Some(socket) = test_mode.then(|| rustix::io::dup(tcp).ok()).flatten() {
-                extensions.insert(faults::ConnectionSocket(socket));
-            }
-        }
-    })
-    .workers(core.config.workers)
-    .shutdown_timeout(core.config.shutdown_timeout.as_secs())
-    // `commands::serve` handles signals: the first stops gracefully, a second at once.
-    .disable_signals();
-    let server = match &core.config.tls {
-        Some(tls) => server.listen_rustls_0_23(listener, tls_config(tls)?)?,
-        None => server.listen(listener)?,
     };
-    Ok(server.run())
+    let settings = connections::Settings {
+        workers: core.config.workers,
+        shutdown_timeout: core.config.shutdown_timeout,
+        test_mode,
+        tls: core.config.tls.as_ref().map(tls_config).transpose()?,
+    };
+    connections::serve(listener, settings, app)
 }
 
 /// The certificate chain and key of `--tls-cert`/`--tls-key`, with ring as the crypto provider.

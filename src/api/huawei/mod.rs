@@ -107,6 +107,9 @@ fn osm_error(code: ErrorCode, path: &str) -> OsmError {
         ErrorCode::AttachmentNotFound => osm("APIGW.0101", "API不存在或资源不存在。"),
         ErrorCode::TicketClosed => osm("OSM.0001", "工单已关闭，请先重新打开。"),
         ErrorCode::StorageUnavailable => osm("OSM.0004", "存储服务暂时不可用，请稍后重试。"),
+        ErrorCode::MalformedRequest => osm("OSM.0001", "请求格式错误。"),
+        ErrorCode::UriTooLong => osm("OSM.0001", "请求URI过长。"),
+        ErrorCode::HeadersTooLarge => osm("OSM.0001", "请求头过大。"),
         ErrorCode::Internal => osm("OSM.0004", "系统内部错误。"),
     }
 }

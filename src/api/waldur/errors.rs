@@ -84,6 +84,9 @@ fn drf_detail(info: &ErrorInfo, req: &HttpRequest) -> String {
         | ErrorCode::AttachmentNotFound
         | ErrorCode::TicketClosed
         | ErrorCode::StorageUnavailable
+        | ErrorCode::MalformedRequest
+        | ErrorCode::UriTooLong
+        | ErrorCode::HeadersTooLarge
         | ErrorCode::Internal => info.detail.clone(),
     }
 }
