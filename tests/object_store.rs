@@ -281,6 +281,20 @@ fn first_key(stdout: &[String]) -> String {
     stdout[0].split('\t').nth(2).unwrap().to_owned()
 }
 
+async fn new_ticket(base: &str, key: &str, subject: &str) -> String {
+    let ticket: Value = reqwest::Client::new()
+        .post(format!("{base}/v1/tickets"))
+        .bearer_auth(key)
+        .json(&json!({ "subject": subject }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    ticket["id"].as_str().unwrap().to_owned()
+}
+
 async fn upload_to(base: &str, key: &str, ticket: &str, bytes: Vec<u8>) -> Value {
     let form = Form::new().part("file", Part::bytes(bytes).file_name("f.png"));
     let res = reqwest::Client::new()
@@ -351,17 +365,7 @@ async fn migrate_blobs_there_and_back_and_backup_restore_through_the_object_stor
     let server = serve(&data, &["--blob-store", "local"]);
     let key = first_key(&server.stdout);
     let base = server.base.clone();
-    let ticket: Value = reqwest::Client::new()
-        .post(format!("{base}/v1/tickets"))
-        .bearer_auth(&key)
-        .json(&json!({"subject": "moving"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let ticket = ticket["id"].as_str().unwrap().to_owned();
+    let ticket = new_ticket(&base, &key, "moving").await;
     upload_to(&base, &key, &ticket, file(20, 7 << 20)).await;
     upload_to(&base, &key, &ticket, file(21, 1000)).await;
     let before = download_all(&base, &key, &ticket).await;
@@ -436,17 +440,7 @@ async fn gc_and_fsck_on_the_object_store() {
     let server = serve(&data, &["--blob-store", &spec]);
     let key = first_key(&server.stdout);
     let base = server.base.clone();
-    let ticket: Value = reqwest::Client::new()
-        .post(format!("{base}/v1/tickets"))
-        .bearer_auth(&key)
-        .json(&json!({"subject": "gc"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let ticket = ticket["id"].as_str().unwrap().to_owned();
+    let ticket = new_ticket(&base, &key, "gc").await;
     let kept = upload_to(&base, &key, &ticket, file(30, 5000)).await;
     // An orphan: an object no row names, as a crash between store and commit leaves.
     let orphan = file(31, 4000);

@@ -36,27 +36,7 @@ from waldur_api_client.types import File
 from waldur_api_client.utils import parse_link_header
 
 
-class Failure(Exception):
-    pass
-
-
-def check(condition, message):
-    if not condition:
-        raise Failure(message)
-
-
-def ok(message):
-    print(f"ok    {message}", flush=True)
-
-
-def expect_status(status, call, what):
-    """The client raises UnexpectedStatus for every status it does not document as success."""
-    try:
-        call()
-    except UnexpectedStatus as e:
-        check(e.status_code == status, f"{what}: expected {status}, got {e.status_code}: {e.content[:200]!r}")
-        return
-    raise Failure(f"{what}: expected {status}, but the call succeeded")
+from waldur_checks import Failure, check, expect_status, ok  # shared with waldur_actions.py
 
 
 def page_of(url):
