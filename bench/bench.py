@@ -383,6 +383,7 @@ def object_store(binary, s3s_fs, work, port, bodies, files, args):
     try:
         downloads(servers, {f: files[f] for f in ("100 KB", "10 MB")}, args, results)
         uploads(servers, bodies, args, results)
+        peak_rss(servers, bodies, args, results)
     finally:
         for s in servers:
             s.stop()
@@ -397,6 +398,10 @@ def object_store(binary, s3s_fs, work, port, bodies, files, args):
         local = statistics.median(results.get(key, "attache"))
         remote = statistics.median(results.get(key, "attache-s3"))
         say(f"{key + ' (s/GiB)':28} {local:10.2f} {remote:10.2f} {remote / local:9.2f}")
+    for label, *_ in RSS_CASES:
+        local = statistics.median(results.get(f"rss {label}", "attache"))
+        remote = statistics.median(results.get(f"rss {label}", "attache-s3"))
+        say(f"{'peak RSS ' + label + ' (MiB)':28} {local:10.1f} {remote:10.1f} {remote / local:9.2f}")
 
 
 class Nginx:
@@ -1104,7 +1109,7 @@ def main():
         if not os.path.exists(s3s_fs):
             raise RuntimeError(f"{s3s_fs} is missing: see .ci/run for how to build it")
         try:
-            files = {f: content(SIZES[f]) for f in ("100 KB", "10 MB")}
+            files = {f: content(n) for f, n in SIZES.items()}
             object_store(args.binary, s3s_fs, work, port, Bodies(work, files), files, args)
         finally:
             for proc in list(PROCS):
