@@ -106,7 +106,8 @@ pub(super) fn sync() {}
 #[utoipa::path(post, path = "/api/support-issues/{uuid}/escalate/", tag = "issues",
     request_body = EscalateIssueRequest,
     params(("uuid" = String, Path, description = UUID)),
-    responses((status = 200, description = "Escalated; no body")))]
+    responses((status = 200, description = "Escalated; no body"),
+        (status = 400, description = "`{\"detail\": \"Issue is already escalated.\"}`, or `{\"reason\": [...]}`")))]
 pub(super) fn escalate() {}
 
 /// Refused: attache has no marketplace resources, so the one named does not exist.
