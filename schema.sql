@@ -33,6 +33,8 @@ CREATE TABLE IF NOT EXISTS api_keys (
 -- closed_at: when the status last became resolved or closed; due_date: as a client set it.
 -- cc_addresses: the e-mail addresses it is copied to, a JSON array of strings; priority_reason:
 -- why it has its priority (a critical ticket with one is an alert) (migrations/V5).
+-- escalated_at and escalation_reason: when and why it was escalated, both or neither, set
+-- once (migrations/V7).
 CREATE TABLE IF NOT EXISTS tickets (
     id           BLOB PRIMARY KEY,
     number       INTEGER NOT NULL UNIQUE,
@@ -49,7 +51,9 @@ CREATE TABLE IF NOT EXISTS tickets (
     closed_at    TEXT,
     due_date     TEXT,
     cc_addresses TEXT NOT NULL DEFAULT '[]',
-    priority_reason TEXT
+    priority_reason TEXT,
+    escalated_at TEXT,
+    escalation_reason TEXT
 );
 CREATE INDEX IF NOT EXISTS tickets_by_requester ON tickets (requester_id, id);
 

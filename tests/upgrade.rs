@@ -344,7 +344,7 @@ fn row_counts(path: &Path) -> BTreeMap<String, i64> {
         .collect()
 }
 
-/// What migrations 4 and 5 did to the 0.1.0 database in `data`.
+/// What migrations 4, 5 and 7 did to the 0.1.0 database in `data`.
 fn later_migrations_kept_every_row(data: &Path) {
     // Migration 4 rebuilt the tickets table: every row is kept, with its status, and the
     // messages and attachments that refer to tickets still do.
@@ -380,12 +380,14 @@ fn later_migrations_kept_every_row(data: &Path) {
         .unwrap();
     assert_eq!(orphans, 0);
     // Migration 5: old tickets are copied to nobody and have no priority reason; no old
-    // message is sensitive.
+    // message is sensitive. Migration 7: no old ticket is escalated.
     let unset: i64 = conn
         .query_row(
             "SELECT (SELECT count(*) FROM tickets
                      WHERE cc_addresses <> '[]' OR priority_reason IS NOT NULL)
-                  + (SELECT count(*) FROM messages WHERE sensitive <> 0)",
+                  + (SELECT count(*) FROM messages WHERE sensitive <> 0)
+                  + (SELECT count(*) FROM tickets
+                     WHERE escalated_at IS NOT NULL OR escalation_reason IS NOT NULL)",
             [],
             |r| r.get(0),
         )
@@ -625,6 +627,10 @@ fn released_migrations_are_never_edited() {
         (
             "V6__case_events.sql",
             "f61cf420b72f005872c44e939185c836d9d4141bc6e532c119d2ccf465a9d3fc",
+        ),
+        (
+            "V7__ticket_escalation.sql",
+            "fa8dacf57db0123c74db1aea8a84c96b99a21ae66aebd51324c08fa562482ef9",
         ),
     ];
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");

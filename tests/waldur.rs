@@ -362,7 +362,7 @@ async fn a_missing_trailing_slash_redirects_as_django_does() {
         "/api/support-issues/x/y",
         "/api/support-issues/x/nope/",
         "/api/",
-        "/api/support-issues/0123456789abcdef0123456789abcdef/escalate/",
+        "/api/support-issues/0123456789abcdef0123456789abcdef/no_such_action/",
     ] {
         let (status, _, body) = get(&app, &app.admin, path).await;
         assert_eq!(
@@ -371,6 +371,13 @@ async fn a_missing_trailing_slash_redirects_as_django_does() {
             "{path}"
         );
     }
+    // A served action under another method is Waldur's 405.
+    let path = "/api/support-issues/0123456789abcdef0123456789abcdef/escalate/";
+    let (status, _, body) = get(&app, &app.admin, path).await;
+    assert_eq!(
+        (status, body),
+        (405, json!({"detail": "Method \"GET\" not allowed."}))
+    );
 }
 
 #[actix_web::test]

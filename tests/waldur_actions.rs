@@ -1,5 +1,5 @@
 //! Waldur's issue actions over real HTTP: `set_status` and `bulk_update` with their refusals,
-//! `sync`, and the refused `attach_resource`, `route_to_provider` and `reroute`, each with
+//! `sync`, `escalate`, and the refused `attach_resource`, `route_to_provider` and `reroute`, each with
 //! Waldur's permissions (staff and support only: 403 for customers, before any lookup). The
 //! lookups are in tests/waldur_lookups.rs.
 
@@ -168,6 +168,103 @@ async fn sync_answers_nothing_to_staff_and_403_to_customers() {
     )
     .await;
     assert_eq!(status, 404);
+}
+
+#[actix_web::test]
+async fn escalate_records_when_and_why_once() {
+    let app = spawn_app().await;
+    let a = issue(&app, &app.customer, json!({"summary": "Outage"})).await;
+    let b = issue(&app, &app.customer, json!({"summary": "Quiet"})).await;
+    let escalation =
+        |i: &Value| json!([i["is_escalated"], i["escalated_at"], i["escalation_reason"]]);
+    assert_eq!(escalation(&a), json!([false, null, ""]));
+    let path = action(&a, "escalate");
+    let res = app
+        .client
+        .post(app.url(&path))
+        .header("Authorization", format!("Token {}", app.agent))
+        .json(&json!({"reason": "  Every customer is down  "}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(res.bytes().await.unwrap().is_empty());
+    // Everyone who sees the issue reads when and why; the customer too.
+    let (_, _, seen) = call(&app, &app.customer, Method::GET, &issue_path(&a), None).await;
+    assert_eq!(seen["is_escalated"], true);
+    assert_eq!(seen["escalation_reason"], "Every customer is down");
+    let at = seen["escalated_at"].as_str().unwrap();
+    assert!(
+        at.ends_with('Z')
+            && at <= seen["modified"].as_str().unwrap()
+            && at >= seen["created"].as_str().unwrap(),
+        "{seen}"
+    );
+    // Once: a second escalation is refused and keeps the first.
+    let (status, body) = post(&app, &app.admin, &path, json!({"reason": "again"})).await;
+    assert_eq!(
+        (status, body),
+        (400, json!({"detail": "Issue is already escalated."}))
+    );
+    let (_, _, again) = call(&app, &app.agent, Method::GET, &issue_path(&a), None).await;
+    assert_eq!(escalation(&again), escalation(&seen));
+    // The list filters on it.
+    for (value, expected) in [("true", &a), ("false", &b)] {
+        let list = format!("/api/support-issues/?is_escalated={value}");
+        let (status, _, found) = call(&app, &app.agent, Method::GET, &list, None).await;
+        assert_eq!(status, 200);
+        let uuids: Vec<&Value> = found
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| &i["uuid"])
+            .collect();
+        assert_eq!(uuids, [&expected["uuid"]], "is_escalated={value}");
+    }
+}
+
+#[actix_web::test]
+async fn escalate_refuses_as_waldur_does() {
+    let app = spawn_app().await;
+    let a = issue(&app, &app.customer, json!({"summary": "x"})).await;
+    let reason = json!({"reason": "urgent"});
+    // Customers: 403 before any lookup, as every staff action.
+    for path in [
+        action(&a, "escalate"),
+        format!("/api/support-issues/{NOBODY}/escalate/"),
+    ] {
+        let (status, body) = post(&app, &app.customer, &path, reason.clone()).await;
+        assert_eq!((status, body), (403, forbidden()));
+    }
+    let unknown = format!("/api/support-issues/{NOBODY}/escalate/");
+    let (status, body) = post(&app, &app.agent, &unknown, reason.clone()).await;
+    assert_eq!(
+        (status, body),
+        (404, json!({"detail": "No Issue matches the given query."}))
+    );
+    let path = action(&a, "escalate");
+    for (sent, field_error) in [
+        (json!({}), "This field is required."),
+        (json!({"reason": null}), "This field may not be null."),
+        (json!({"reason": " "}), "This field may not be blank."),
+        (json!({"reason": ["x"]}), "Not a valid string."),
+    ] {
+        let (status, body) = post(&app, &app.agent, &path, sent.clone()).await;
+        assert_eq!(
+            (status, body),
+            (400, json!({"reason": [field_error]})),
+            "{sent}"
+        );
+    }
+    // attache's bound on a message holds for a reason too.
+    let too_long = "x".repeat(64 * 1024 + 1);
+    let (status, body) = post(&app, &app.agent, &path, json!({"reason": too_long})).await;
+    assert_eq!(
+        (status, body),
+        (400, json!({"reason": ["At most 65536 bytes."]}))
+    );
+    let (_, _, seen) = call(&app, &app.agent, Method::GET, &issue_path(&a), None).await;
+    assert_eq!(seen["is_escalated"], false, "nothing refused escalates");
 }
 
 #[actix_web::test]

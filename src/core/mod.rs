@@ -5,6 +5,7 @@ pub mod access;
 pub mod access_keys;
 pub mod attachments;
 pub mod downloads;
+pub mod escalations;
 pub mod events;
 pub mod in_flight;
 pub mod ingest;

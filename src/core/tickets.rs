@@ -210,6 +210,7 @@ pub async fn create(core: &Core, caller: &Caller, new: NewTicket) -> Result<Tick
         due_date: new.due_date,
         cc_addresses: new.cc_addresses,
         priority_reason: reason,
+        escalation: None,
         attachment_count: 0,
     };
     set_status(&mut ticket, new.status.unwrap_or(Status::Open), at);

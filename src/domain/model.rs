@@ -170,7 +170,16 @@ pub struct Ticket {
     pub cc_addresses: CcAddresses,
     /// Why it has its priority (HostUp `criticalReason`): with `critical`, an alert.
     pub priority_reason: Option<String>,
+    /// When and why it was escalated (Waldur's escalate action), once; `None` if never.
+    pub escalation: Option<Escalation>,
     pub attachment_count: i64,
+}
+
+/// A ticket raised to more senior attention: when, and why (as the escalating user wrote it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Escalation {
+    pub at: Timestamp,
+    pub reason: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -56,6 +56,7 @@ pub(super) fn scope(cfg: &mut web::ServiceConfig, layers: &Layers) {
         .on(&mut known, POST, "/api/support-issues/{uuid}/attach_resource/", waldur::attach_resource)
         .on(&mut known, POST, "/api/support-issues/{uuid}/route_to_provider/", waldur::route_to_provider)
         .on(&mut known, POST, "/api/support-issues/{uuid}/reroute/", waldur::reroute)
+        .on(&mut known, POST, "/api/support-issues/{uuid}/escalate/", waldur::escalate)
         .on(&mut known, GET, "/api/support-issue-statuses/", waldur::list_issue_statuses)
         .on(&mut known, HEAD, "/api/support-issue-statuses/", waldur::list_issue_statuses)
         .on(&mut known, GET, "/api/support-issue-statuses/{uuid}/", waldur::retrieve_issue_status)

@@ -1,6 +1,6 @@
 """The official client's issue actions and lookups against attache, for waldur_conformance.py
 (which turns warnings into errors before importing this): set_status and bulk_update as Waldur's
-basic backend serves them, sync, the actions attache refuses as Waldur does, and the issue
+basic backend serves them, sync, escalate, the actions attache refuses as Waldur does, and the issue
 statuses, priorities and request types."""
 import uuid
 
@@ -12,8 +12,11 @@ from waldur_api_client.api.support_issue_statuses import (
 from waldur_api_client.api.support_issues import (
     support_issues_attach_resource as attach_resource,
     support_issues_bulk_update as bulk_update,
+    support_issues_count as issue_count,
     support_issues_create as issue_create,
+    support_issues_escalate as escalate,
     support_issues_reroute as reroute,
+    support_issues_list as issue_list,
     support_issues_retrieve as issue_retrieve,
     support_issues_route_to_provider as route_to_provider,
     support_issues_set_status as set_status,
@@ -32,6 +35,7 @@ from waldur_api_client.api.support_request_types import (
 from waldur_api_client.models import (
     AttachResourceRequest,
     BulkUpdateIssueRequest,
+    EscalateIssueRequest,
     IssueRequest,
     IssueStatus,
     IssueStatusType,
@@ -41,7 +45,7 @@ from waldur_api_client.models import (
     SetIssueStatusRequest,
 )
 
-from waldur_checks import STATUSES, check, check_issue, expect_status, ok
+from waldur_checks import STATUSES, aware, check, check_issue, expect_status, ok
 
 
 def statuses(c, customer, run):
@@ -80,6 +84,32 @@ def statuses(c, customer, run):
     expect_status(400, lambda: bulk_update.sync_detailed(client=c, body=body), "bulk_update of no issue")
     expect_status(403, lambda: bulk_update.sync_detailed(client=customer, body=body), "a customer's bulk_update")
     ok("bulk_update: status and priority of each issue (200), 400 when one cannot move or none exists, 403")
+
+
+def escalation(c, customer, run):
+    """escalate (staff only, once), and the issue's is_escalated, escalated_at and escalation_reason."""
+    issue = issue_create.sync(client=customer, body=IssueRequest(type_="Incident", summary=f"escalate {run}"))
+    check((issue.is_escalated, issue.escalated_at, issue.escalation_reason) == (False, None, ""),
+          f"a new issue's escalation: {issue.is_escalated!r}, {issue.escalated_at!r}, {issue.escalation_reason!r}")
+    body = EscalateIssueRequest(reason=f"Down for everyone {run}")
+    expect_status(403, lambda: escalate.sync_detailed(issue.uuid, client=customer, body=body), "a customer's escalate")
+    expect_status(404, lambda: escalate.sync_detailed(uuid.uuid4(), client=c, body=body), "escalate of an unknown issue")
+    response = escalate.sync_detailed(issue.uuid, client=c, body=body)
+    check(response.status_code == 200 and response.parsed is None, f"escalate: {response.status_code}")
+    for who in (c, customer):
+        got = issue_retrieve.sync(issue.uuid, client=who)
+        check_issue(got, "an escalated issue")
+        check(got.is_escalated is True and got.escalation_reason == body.reason,
+              f"escalated: {got.is_escalated!r}, {got.escalation_reason!r}")
+        aware(got.escalated_at, "escalated_at")
+        check(got.escalated_at <= got.modified, f"escalated_at {got.escalated_at} after modified {got.modified}")
+    expect_status(400, lambda: escalate.sync_detailed(issue.uuid, client=c, body=EscalateIssueRequest(reason="again")),
+                  "escalating twice")
+    check(issue_retrieve.sync(issue.uuid, client=c).escalation_reason == body.reason, "the first reason stays")
+    escalated = issue_list.sync_all(client=c, is_escalated=True, summary=f"escalate {run}")
+    check([x.uuid for x in escalated] == [issue.uuid], f"is_escalated=true: {escalated!r}")
+    check(issue_count.sync(client=c, is_escalated=False, summary=f"escalate {run}") == 0, "is_escalated=false")
+    ok("escalate: 200 for staff, then is_escalated, escalated_at, escalation_reason; 400 twice, 403, 404; the filter")
 
 
 def refused_actions(c, customer, issue):

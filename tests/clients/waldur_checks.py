@@ -58,4 +58,7 @@ def check_issue(issue, what):
     others = sorted(set(STATUSES) - {issue.status})
     check(issue.available_statuses in ([], others), f"{what}: available_statuses {issue.available_statuses!r}")
     check(isinstance(issue.description, str) and isinstance(issue.priority, str), f"{what}: description/priority")
+    check(isinstance(issue.is_escalated, bool) and isinstance(issue.escalation_reason, str)
+          and (issue.escalated_at is None) == (not issue.is_escalated) == (issue.escalation_reason == ""),
+          f"{what}: escalation {issue.is_escalated!r}, {issue.escalated_at!r}, {issue.escalation_reason!r}")
     check(issue.additional_properties == {}, f"{what}: unexpected fields {sorted(issue.additional_properties)}")

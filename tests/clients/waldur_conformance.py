@@ -216,6 +216,7 @@ def main(base_url, token, customer_token):
     attachments(c, customer, issue, run)
     sync_all(c, customer, run)
     waldur_actions.statuses(c, customer, run)
+    waldur_actions.escalation(c, customer, run)
     waldur_actions.refused_actions(c, customer, issue)
     waldur_actions.lookups(c, customer)
 

@@ -6,6 +6,7 @@
 //! - `bulk_update` sets the status and the priority of several issues at once, checking every
 //!   issue before changing any;
 //! - `sync` has nothing to fetch (the basic backend owns its issues): 200 and no body;
+//! - `escalate` records that the issue is escalated, when and why: 200 and no body;
 //! - `attach_resource`, `route_to_provider` and `reroute` are refused where Waldur would refuse
 //!   them for an issue with no resource and no routing, as every issue of attache is: it has
 //!   no marketplace resources and no provider helpdesks, so any named is one that does not
@@ -14,6 +15,7 @@
 use actix_web::{web, HttpResponse};
 use serde_json::{json, Map, Value};
 
+use crate::core::escalations;
 use crate::core::tickets::{self, Change};
 use crate::core::{Caller, Core};
 use crate::domain::Scope;
@@ -86,6 +88,40 @@ pub async fn sync(core: Data, caller: Caller, id: web::Path<String>) -> Result<H
     staff_issue(&core, &caller, &id).await?;
     Ok(HttpResponse::Ok().finish())
 }
+
+/// Escalates the issue for the `reason` sent: 200, no body. An issue is escalated once: a
+/// second time is 400 `{"detail": "Issue is already escalated."}`.
+pub async fn escalate(
+    core: Data,
+    caller: Caller,
+    id: web::Path<String>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse> {
+    let ticket = staff_issue(&core, &caller, &id).await?;
+    caller.require(Scope::TicketsWrite)?;
+    let fields = request::fields(&body)?;
+    let mut failures = Failures::default();
+    let reason = failures.text(fields, "reason", true);
+    failures.finish()?;
+    if ticket.escalation.is_some() {
+        return detail(ALREADY_ESCALATED);
+    }
+    let reason = reason.unwrap_or_default();
+    match escalations::escalate(&core, &caller, ticket.id, &reason).await {
+        Ok(_) => Ok(HttpResponse::Ok().finish()),
+        Err(Error::Invalid(errors))
+            if errors
+                .iter()
+                .any(|e| e.code == escalations::ALREADY_ESCALATED) =>
+        {
+            detail(ALREADY_ESCALATED)
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// attache's words for escalating twice (Waldur's are not known here).
+const ALREADY_ESCALATED: &str = "Issue is already escalated.";
 
 /// A hyperlink to an object attache does not have, read as DRF's `HyperlinkedRelatedField`.
 fn missing_link(fields: &Map<String, Value>, name: &str) -> Error {

@@ -60,9 +60,9 @@ fn issue_json(core: &Core, caller: &Caller, t: &Ticket, extra: Extra) -> Value {
         "available_statuses": available_statuses(caller, t),
         "sla_breached": false,
         "sla_status": "",
-        "is_escalated": false,
+        "is_escalated": t.escalation.is_some(),
         "is_routed": false,
-        "escalation_reason": "",
+        "escalation_reason": t.escalation.as_ref().map_or("", |e| e.reason.as_str()),
         "resource_type": null, "resource_name": null,
         "parent_issue": null, "provider_helpdesk": null,
         "backend_id": null, "backend_name": null,
@@ -73,7 +73,8 @@ fn issue_json(core: &Core, caller: &Caller, t: &Ticket, extra: Extra) -> Value {
         "order_customer_uuid": null, "order_resource_name": null,
         "feedback": null, "provider_ticket_info": null,
         "first_response_deadline": null, "resolution_deadline": null,
-        "first_response_at": null, "escalated_at": null,
+        "first_response_at": null,
+        "escalated_at": t.escalation.as_ref().map(|e| time(e.at)),
     })
 }
 
@@ -167,7 +168,7 @@ fn issue_query(params: &ListParams) -> Result<ListQuery> {
         "resource_external_ip",
         "resource_internal_ip",
     ]);
-    f.never_true(&["is_parent", "is_routed", "is_escalated", "sla_breached"]);
+    f.never_true(&["is_parent", "is_routed", "sla_breached"]);
     let asked = f.ordering(ORDER);
     let mut query = ListQuery {
         q: f.text("summary"),
@@ -201,6 +202,7 @@ fn issue_query(params: &ListParams) -> Result<ListQuery> {
         .filter_map(|name| f.text(name))
         .collect();
     query.matches.closed = f.boolean("is_open").map(|open| !open);
+    query.matches.escalated = f.boolean("is_escalated");
     query.matches.requester = requester.id();
     let nothing = f.finish()? || requester.is_nothing();
     query.matches.nothing = nothing;

@@ -25,7 +25,8 @@ mod lookups;
 mod paths;
 mod request;
 
-pub use actions::{attach_resource, bulk_update, reroute, route_to_provider, set_status, sync};
+pub use actions::{attach_resource, bulk_update, escalate, reroute};
+pub use actions::{route_to_provider, set_status, sync};
 pub use attachments::retrieve_attachment;
 pub use attachments::{create_attachment, destroy_attachment, list_attachments};
 pub use comments::{comment_issue, destroy_comment, list_comments, partial_update_comment};

@@ -249,6 +249,7 @@ mod tests {
             due_date: None,
             cc_addresses: Default::default(),
             priority_reason: None,
+            escalation: None,
             attachment_count: 0,
         };
         ticket.number = insert_ticket(&conn, &ticket).unwrap();

@@ -1,6 +1,7 @@
 //! Plain functions over a `&Connection`: the only SQL in attache.
 
 pub mod attachments;
+pub mod escalations;
 pub mod events;
 pub mod maintenance;
 pub mod messages;

@@ -12,6 +12,8 @@ pub struct TicketMatch {
     pub nothing: bool,
     /// Closed tickets only, or only those not closed.
     pub closed: Option<bool>,
+    /// Escalated tickets only, or only those never escalated.
+    pub escalated: Option<bool>,
     pub number: Option<i64>,
     /// This one ticket (Huawei's `incident_id` filter).
     pub id: Option<Id>,

@@ -5,13 +5,13 @@ use rusqlite::{params, Connection, Row};
 
 pub use super::ticket_match::{CategoryMatch, TextMatch, TicketMatch, TicketSort};
 use super::{contains_pattern, named, optional};
-use crate::domain::{CcAddresses, Sha256, Status, Ticket, Timestamp};
+use crate::domain::{CcAddresses, Escalation, Sha256, Status, Ticket, Timestamp};
 use crate::ids::Id;
 
 const TICKET_COLUMNS: &str =
     "t.id, t.number, t.subject, t.status, t.priority, t.department, t.category,
     t.requester_id, t.created_at, t.updated_at, t.resolved_at, t.closed_at, t.due_date,
-    t.cc_addresses, t.priority_reason,
+    t.cc_addresses, t.priority_reason, t.escalated_at, t.escalation_reason,
     (SELECT count(*) FROM attachments a WHERE a.ticket_id = t.id AND a.pending_until IS NULL)
         AS attachment_count";
 
@@ -33,8 +33,18 @@ fn ticket(row: &Row) -> rusqlite::Result<Ticket> {
         due_date: row.get("due_date")?,
         cc_addresses: CcAddresses::from_db(&row.get::<_, String>("cc_addresses")?),
         priority_reason: row.get("priority_reason")?,
+        escalation: escalation(row)?,
         attachment_count: row.get("attachment_count")?,
     })
+}
+
+fn escalation(row: &Row) -> rusqlite::Result<Option<Escalation>> {
+    let at: Option<Timestamp> = row.get("escalated_at")?;
+    let reason: Option<String> = row.get("escalation_reason")?;
+    Ok(at.map(|at| Escalation {
+        at,
+        reason: reason.unwrap_or_default(),
+    }))
 }
 
 /// Inserts a ticket with the next number; returns that number. Call inside a write transaction.
@@ -94,6 +104,7 @@ const MATCHING: &str = "FROM tickets t LEFT JOIN users u ON u.id = t.requester_i
       AND (:subject IS NULL OR t.subject LIKE :subject ESCAPE '\\')
       AND (:before IS NULL OR t.id < :before)
       AND (:closed IS NULL OR (t.status = 'closed') = :closed)
+      AND (:escalated IS NULL OR (t.escalated_at IS NOT NULL) = :escalated)
       AND (:number IS NULL OR t.number = :number)
       AND (:id IS NULL OR t.id = :id)
       AND (:opened_by IS NULL OR t.requester_id = :opened_by)
@@ -135,6 +146,7 @@ impl TicketFilter {
             ),
             (":before", Box::new(self.before)),
             (":closed", Box::new(m.closed)),
+            (":escalated", Box::new(m.escalated)),
             (":number", Box::new(m.number)),
             (":id", Box::new(m.id)),
             (":opened_by", Box::new(m.requester)),
@@ -313,6 +325,7 @@ mod tests {
             due_date: None,
             cc_addresses: Default::default(),
             priority_reason: None,
+            escalation: None,
             attachment_count: 0,
         };
         t.number = insert_ticket(conn, &t).unwrap();

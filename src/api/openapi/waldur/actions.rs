@@ -36,6 +36,13 @@ pub(super) struct BulkUpdated {
 }
 
 #[derive(Serialize, ToSchema)]
+pub(super) struct EscalateIssueRequest {
+    /// Why the issue is escalated; not blank, at most attache's bound on a message.
+    #[schema(schema_with = drf_text)]
+    reason: String,
+}
+
+#[derive(Serialize, ToSchema)]
 pub(super) struct AttachResourceRequest {
     /// A marketplace resource's URL; attache has none.
     resource: String,
@@ -93,6 +100,15 @@ pub(super) fn set_status() {}
     params(("uuid" = String, Path, description = UUID)),
     responses((status = 200, description = "Synchronised; no body")))]
 pub(super) fn sync() {}
+
+/// Escalates the issue, once: its `is_escalated`, `escalated_at` and `escalation_reason` say
+/// when and why. A second time is 400 `{"detail": "Issue is already escalated."}`.
+#[utoipa::path(post, path = "/api/support-issues/{uuid}/escalate/", tag = "issues",
+    request_body = EscalateIssueRequest,
+    params(("uuid" = String, Path, description = UUID)),
+    responses((status = 200, description = "Escalated; no body"),
+        (status = 400, description = "`{\"detail\": \"Issue is already escalated.\"}`, or `{\"reason\": [...]}`")))]
+pub(super) fn escalate() {}
 
 /// Refused: attache has no marketplace resources, so the one named does not exist.
 #[utoipa::path(post, path = "/api/support-issues/{uuid}/attach_resource/", tag = "issues",

@@ -15,7 +15,7 @@ mod actions;
 mod comments;
 mod filters;
 
-use actions::{AttachResourceRequest, BulkUpdateIssueRequest, BulkUpdated};
+use actions::{AttachResourceRequest, BulkUpdateIssueRequest, BulkUpdated, EscalateIssueRequest};
 use actions::{IssueStatus, Priority, RequestType, RouteToProviderRequest, SetIssueStatusRequest};
 use comments::{Comment, CommentRequest, PatchedCommentRequest};
 use filters::{AttachmentFilter, CommentOrder, IssueFilter, IssueOrder};
@@ -30,7 +30,7 @@ use filters::{AttachmentFilter, CommentOrder, IssueFilter, IssueOrder};
         comments::comment_issue, comments::list_comments, comments::head_comments,
         comments::retrieve_comment, comments::head_comment, comments::update_comment,
         comments::partial_update_comment, comments::destroy_comment, actions::set_status,
-        actions::sync, actions::attach_resource, actions::route_to_provider, actions::reroute,
+        actions::sync, actions::escalate, actions::attach_resource, actions::route_to_provider, actions::reroute,
         actions::bulk_update, actions::list_issue_statuses, actions::head_issue_statuses,
         actions::retrieve_issue_status, actions::head_issue_status, actions::list_priorities,
         actions::head_priorities, actions::retrieve_priority, actions::head_priority,
@@ -38,7 +38,7 @@ use filters::{AttachmentFilter, CommentOrder, IssueFilter, IssueOrder};
         actions::retrieve_request_type, actions::head_request_type),
     components(schemas(AttachmentForm, Attachment, Issue, NewIssue, Comment, CommentRequest,
         PatchedCommentRequest, IssueOrder, CommentOrder, SetIssueStatusRequest,
-        BulkUpdateIssueRequest, BulkUpdated, AttachResourceRequest, RouteToProviderRequest,
+        BulkUpdateIssueRequest, BulkUpdated, EscalateIssueRequest, AttachResourceRequest, RouteToProviderRequest,
         IssueStatus, Priority, RequestType)),
     modifiers(&Waldur),
 )]
@@ -161,9 +161,14 @@ pub(super) struct Issue {
     available_statuses: Vec<String>,
     sla_breached: bool,
     sla_status: String,
+    /// Whether `escalate` was called on it (once).
     is_escalated: bool,
     is_routed: bool,
+    /// The reason it was escalated for; empty if it is not.
     escalation_reason: String,
+    /// When it was escalated; null if it is not.
+    #[schema(format = DateTime)]
+    escalated_at: Option<String>,
     #[serde(flatten)]
     unset: Unset,
 }
@@ -194,7 +199,6 @@ struct Unset {
     first_response_deadline: Option<String>,
     resolution_deadline: Option<String>,
     first_response_at: Option<String>,
-    escalated_at: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
