@@ -8,7 +8,7 @@ use rusqlite::Connection;
 use crate::core::access::Caller;
 use crate::core::tickets::visible;
 use crate::core::Core;
-use crate::domain::{now, Contact, EventKind, Scope, TicketEvent};
+use crate::domain::{now, Contact, EventKind, Scope, Status, Ticket, TicketEvent};
 use crate::error::{Error, Result};
 use crate::ids::Id;
 use crate::store::sql::events as sql;
@@ -137,4 +137,31 @@ fn looks_like_email(text: &str) -> bool {
     let plain = |part: &str| !part.is_empty() && !part.contains(['@', ' ', '\t', '\r', '\n']);
     text.split_once('@')
         .is_some_and(|(local, domain)| plain(local) && plain(domain))
+}
+
+/// The events a change from `before` to `after` records: the fields it changed, then its
+/// move to another status (a close, a reopening, or any other move).
+pub(crate) fn changes(before: &Ticket, after: &Ticket) -> Vec<(EventKind, String)> {
+    let mut events = Vec::new();
+    let fields = [
+        ("subject", before.subject != after.subject),
+        ("priority", before.priority != after.priority),
+        ("category", before.category != after.category),
+        ("due_date", before.due_date != after.due_date),
+    ];
+    let changed: Vec<&str> = fields.iter().filter(|f| f.1).map(|f| f.0).collect();
+    if !changed.is_empty() {
+        events.push((EventKind::Changed, changed.join(",")));
+    }
+    if before.status != after.status {
+        let kind = if after.status == Status::Closed {
+            EventKind::Closed
+        } else if before.status.is_done() && !after.status.is_done() {
+            EventKind::Reopened
+        } else {
+            EventKind::StatusChanged
+        };
+        events.push((kind, after.status.as_str().to_owned()));
+    }
+    events
 }

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod access_keys;
+pub mod alerts;
 pub mod attachments;
 pub mod downloads;
 pub mod escalations;

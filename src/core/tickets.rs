@@ -1,7 +1,9 @@
 //! Tickets: list, open, read, change.
 
 use crate::core::access::Caller;
-use crate::core::events::{check_contact, merge, record};
+use crate::core::alerts::check_alert;
+pub use crate::core::alerts::ALERT_PRIORITY;
+use crate::core::events::{self, check_contact, merge, record};
 use crate::core::messages::{insert, Carry, Draft};
 use crate::core::quota;
 use crate::core::Core;
@@ -149,26 +151,6 @@ pub struct NewTicket {
     pub priority_reason: Option<String>,
     /// How to reach the requester about it (its parts that are set).
     pub contact: Option<Contact>,
-}
-
-/// The priority at which a ticket opened with a reason is an alert: someone is woken for it,
-/// so each requester raises at most one an `ALERT_WINDOW` (HostUp's rule for its critical
-/// tickets). A ticket at that priority without a reason (free text another dialect sent) is
-/// no alert.
-pub const ALERT_PRIORITY: &str = "critical";
-const ALERT_WINDOW: std::time::Duration = std::time::Duration::from_secs(3600);
-
-/// Refuses a second alert of the caller's within the window, with the seconds until it ends.
-fn check_alert(conn: &rusqlite::Connection, caller: &Caller) -> Result<()> {
-    let at = now();
-    let since = at.minus(ALERT_WINDOW);
-    let last = sql::last_alert_since(conn, caller.user.id, ALERT_PRIORITY, &since)?;
-    match last {
-        Some(last) => Err(Error::AlertLimited {
-            retry_after: (last.plus(ALERT_WINDOW).unix() - at.unix()).max(1) as u64,
-        }),
-        None => Ok(()),
-    }
 }
 
 /// Opens a ticket for the caller.
@@ -351,7 +333,7 @@ pub async fn update(core: &Core, caller: &Caller, id: Id, change: Change) -> Res
     }
     ticket.updated_at = at;
     let saved = ticket.clone();
-    let events = changes(&before, &ticket);
+    let events = events::changes(&before, &ticket);
     let caller = caller.clone();
     core.db
         .write(move |tx| {
@@ -363,33 +345,6 @@ pub async fn update(core: &Core, caller: &Caller, id: Id, change: Change) -> Res
         })
         .await?;
     Ok(ticket)
-}
-
-/// The events a change from `before` to `after` records: the fields it changed, then its
-/// move to another status (a close, a reopening, or any other move).
-fn changes(before: &Ticket, after: &Ticket) -> Vec<(EventKind, String)> {
-    let mut events = Vec::new();
-    let fields = [
-        ("subject", before.subject != after.subject),
-        ("priority", before.priority != after.priority),
-        ("category", before.category != after.category),
-        ("due_date", before.due_date != after.due_date),
-    ];
-    let changed: Vec<&str> = fields.iter().filter(|f| f.1).map(|f| f.0).collect();
-    if !changed.is_empty() {
-        events.push((EventKind::Changed, changed.join(",")));
-    }
-    if before.status != after.status {
-        let kind = if after.status == Status::Closed {
-            EventKind::Closed
-        } else if before.status.is_done() && !after.status.is_done() {
-            EventKind::Reopened
-        } else {
-            EventKind::StatusChanged
-        };
-        events.push((kind, after.status.as_str().to_owned()));
-    }
-    events
 }
 
 /// Deletes a ticket, its messages and its attachments, and the files no other attachment
