@@ -34,6 +34,24 @@ async fn staff_issue(core: &Core, caller: &Caller, id: &str) -> Result<Ticket> {
     tickets::get(core, caller, uuid(id)?).await
 }
 
+/// The issue of an action only staff may take that changes it, and the action's one required
+/// text field (`status`, `reason`), checked as DRF checks a `CharField`.
+async fn staff_change(
+    core: &Core,
+    caller: &Caller,
+    id: &str,
+    body: &Value,
+    field: &str,
+) -> Result<(Ticket, String)> {
+    let ticket = staff_issue(core, caller, id).await?;
+    caller.require(Scope::TicketsWrite)?;
+    let fields = request::fields(body)?;
+    let mut failures = Failures::default();
+    let text = failures.text(fields, field, true);
+    failures.finish()?;
+    Ok((ticket, text.unwrap_or_default()))
+}
+
 /// A 400 whose body is a bare list of one message, as Waldur's views raise them.
 fn refused(message: impl Into<String>) -> Error {
     Error::Invalid(vec![FieldError::new("", VIEW_LEVEL, message)])
@@ -58,13 +76,7 @@ pub async fn set_status(
     id: web::Path<String>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse> {
-    let ticket = staff_issue(&core, &caller, &id).await?;
-    caller.require(Scope::TicketsWrite)?;
-    let fields = request::fields(&body)?;
-    let mut failures = Failures::default();
-    let name = failures.text(fields, "status", true);
-    failures.finish()?;
-    let name = name.unwrap_or_default();
+    let (ticket, name) = staff_change(&core, &caller, &id, &body, "status").await?;
     let Some(status) = target_status(&caller, &ticket, &name) else {
         let mut failures = Failures::default();
         let from = ticket.status.as_str();
@@ -97,16 +109,10 @@ pub async fn escalate(
     id: web::Path<String>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse> {
-    let ticket = staff_issue(&core, &caller, &id).await?;
-    caller.require(Scope::TicketsWrite)?;
-    let fields = request::fields(&body)?;
-    let mut failures = Failures::default();
-    let reason = failures.text(fields, "reason", true);
-    failures.finish()?;
+    let (ticket, reason) = staff_change(&core, &caller, &id, &body, "reason").await?;
     if ticket.escalation.is_some() {
         return detail(ALREADY_ESCALATED);
     }
-    let reason = reason.unwrap_or_default();
     match escalations::escalate(&core, &caller, ticket.id, &reason).await {
         Ok(_) => Ok(HttpResponse::Ok().finish()),
         Err(Error::Invalid(errors))
