@@ -304,7 +304,45 @@ impl Change {
 
 pub async fn update(core: &Core, caller: &Caller, id: Id, change: Change) -> Result<Ticket> {
     caller.require(Scope::TicketsWrite)?;
-    let mut ticket = visible(core, caller, id).await?;
+    let ticket = visible(core, caller, id).await?;
+    let mut saved = update_all(core, caller, vec![(ticket, change)]).await?;
+    Ok(saved.remove(0))
+}
+
+/// Changes several tickets the caller was shown, in one write transaction: every change is
+/// checked before any is saved, so all are saved or none (Waldur's `bulk_update`).
+pub async fn update_all(
+    core: &Core,
+    caller: &Caller,
+    changes: Vec<(Ticket, Change)>,
+) -> Result<Vec<Ticket>> {
+    caller.require(Scope::TicketsWrite)?;
+    let at = now();
+    let applied = changes
+        .into_iter()
+        .map(|(ticket, change)| apply(ticket, change, at))
+        .collect::<Result<Vec<_>>>()?;
+    let caller = caller.clone();
+    core.db
+        .write(move |tx| {
+            for (ticket, events) in &applied {
+                sql::update_ticket(tx, ticket)?;
+                for (kind, detail) in events {
+                    record(tx, ticket.id, *kind, &caller, detail)?;
+                }
+            }
+            Ok(applied.into_iter().map(|(ticket, _)| ticket).collect())
+        })
+        .await
+}
+
+/// `change` applied to `ticket` in memory, checked: the ticket as it would be saved, and the
+/// events the change records.
+fn apply(
+    mut ticket: Ticket,
+    change: Change,
+    at: Timestamp,
+) -> Result<(Ticket, Vec<(EventKind, String)>)> {
     let before = ticket.clone();
     if change.is_empty() {
         return Err(Error::Invalid(vec![FieldError::new(
@@ -327,24 +365,12 @@ pub async fn update(core: &Core, caller: &Caller, id: Id, change: Change) -> Res
     if let Some(due_date) = change.due_date {
         ticket.due_date = due_date;
     }
-    let at = now();
     if let Some(status) = change.status {
         set_status(&mut ticket, status, at);
     }
     ticket.updated_at = at;
-    let saved = ticket.clone();
     let events = events::changes(&before, &ticket);
-    let caller = caller.clone();
-    core.db
-        .write(move |tx| {
-            sql::update_ticket(tx, &saved)?;
-            for (kind, detail) in &events {
-                record(tx, saved.id, *kind, &caller, detail)?;
-            }
-            Ok(())
-        })
-        .await?;
-    Ok(ticket)
+    Ok((ticket, events))
 }
 
 /// Deletes a ticket, its messages and its attachments, and the files no other attachment

@@ -185,17 +185,7 @@ fn fetch_verified(blobs: &Blobs, row: &StoredBlob, target: &Path) -> Result<()> 
         .prefix(".partial-")
         .tempfile_in(dir)
         .with_context(|| format!("creating a file in {}", dir.display()))?;
-    let mut hashing = HashingWriter::new(staged.as_file_mut());
-    blobs.copy_to(&row.sha, row.size, &mut hashing)?;
-    let actual = hashing.finish();
-    ensure!(
-        actual == row.sha,
-        "blob {} in {} hashes to {}: not copied (see attache fsck --verify-content)",
-        row.sha.hex(),
-        blobs.describe(),
-        actual.hex()
-    );
-    staged.as_file().sync_all()?;
+    copy_verified(blobs, row, staged.as_file_mut())?;
     staged.persist(target).map_err(|e| e.error)?;
     Ok(())
 }
@@ -264,16 +254,4 @@ fn refuse_unless_empty(data_dir: &Path) -> Result<()> {
         );
     }
     Ok(())
-}
-
-fn missing_warning(missing: &[Sha256], place: &str) -> String {
-    if missing.is_empty() {
-        return String::new();
-    }
-    let list: Vec<String> = missing.iter().map(Sha256::hex).collect();
-    format!(
-        "\nwarning: {} named by the database had no file in {place}: {}",
-        count(missing.len(), "blob", "blobs"),
-        list.join(", ")
-    )
 }

@@ -26,7 +26,7 @@ pub fn migrate_blobs(store: &StoreAt, target: &BlobLocation) -> Result<String> {
             present += 1;
             continue;
         }
-        match copy_verified(&source, &target, row) {
+        match copy_verified_into(&source, &target, row) {
             Ok(()) => (copied, bytes) = (copied + 1, bytes + row.size),
             // Deleted since the rows were read (or missing: `fsck` names it).
             Err(e) if is_not_found(&e) => gone.push(row.sha),
@@ -41,39 +41,17 @@ pub fn migrate_blobs(store: &StoreAt, target: &BlobLocation) -> Result<String> {
         target.describe(),
         present
     );
-    summary.push_str(&missing_in(&gone, &source.describe()));
+    summary.push_str(&missing_warning(&gone, &source.describe()));
     Ok(summary)
 }
 
-/// Stages the blob of `row` from `source` in `tmp/` while hashing it, then stores it in
-/// `target` only if it hashes to its name.
-fn copy_verified(source: &Blobs, target: &Blobs, row: &StoredBlob) -> Result<()> {
+/// Stages the blob of `row` from `source` in `tmp/`, checked against its hash, then stores it
+/// in `target`.
+fn copy_verified_into(source: &Blobs, target: &Blobs, row: &StoredBlob) -> Result<()> {
     let mut staged = source.new_temp().context("staging in tmp/")?;
-    let mut hashing = HashingWriter::new(staged.as_file_mut());
-    source.copy_to(&row.sha, row.size, &mut hashing)?;
-    let actual = hashing.finish();
-    ensure!(
-        actual == row.sha,
-        "blob {} in {} hashes to {}: not copied (see attache fsck --verify-content)",
-        row.sha.hex(),
-        source.describe(),
-        actual.hex()
-    );
-    staged.as_file().sync_all()?;
+    copy_verified(source, row, staged.as_file_mut())?;
     target
         .put_path(staged.path(), &row.sha)
         .with_context(|| format!("storing blob {} in {}", row.sha.hex(), target.describe()))?;
     Ok(())
-}
-
-fn missing_in(missing: &[Sha256], place: &str) -> String {
-    if missing.is_empty() {
-        return String::new();
-    }
-    let list: Vec<String> = missing.iter().map(Sha256::hex).collect();
-    format!(
-        "\nwarning: {} named by the database had no content in {place} (deleted meanwhile, or see attache fsck): {}",
-        count(missing.len(), "blob", "blobs"),
-        list.join(", ")
-    )
 }

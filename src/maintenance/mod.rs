@@ -139,6 +139,36 @@ fn hash_blob(blobs: &Blobs, sha: &Sha256, size: u64) -> io::Result<Sha256> {
     Ok(Sha256(hasher.finalize().into()))
 }
 
+/// Copies the content of `row` from `blobs` into `staged` and syncs it, refusing content that
+/// does not hash to its name (backup and migrate-blobs never copy a damaged blob on).
+fn copy_verified(blobs: &Blobs, row: &StoredBlob, staged: &mut File) -> Result<()> {
+    let mut hashing = HashingWriter::new(&mut *staged);
+    blobs.copy_to(&row.sha, row.size, &mut hashing)?;
+    let actual = hashing.finish();
+    ensure!(
+        actual == row.sha,
+        "blob {} in {} hashes to {}: not copied (see attache fsck --verify-content)",
+        row.sha.hex(),
+        blobs.describe(),
+        actual.hex()
+    );
+    staged.sync_all()?;
+    Ok(())
+}
+
+/// The warning that ends a summary when blobs the database names had no content in `place`.
+fn missing_warning(missing: &[Sha256], place: &str) -> String {
+    if missing.is_empty() {
+        return String::new();
+    }
+    let list: Vec<String> = missing.iter().map(Sha256::hex).collect();
+    format!(
+        "\nwarning: {} named by the database had no file in {place}: {}",
+        count(missing.len(), "blob", "blobs"),
+        list.join(", ")
+    )
+}
+
 /// Passes what is written on to `inner`, hashing it on the way.
 struct HashingWriter<W> {
     inner: W,

@@ -251,12 +251,11 @@ pub async fn bulk_update(
             priority: asked.priority.clone().map(Some),
             ..Default::default()
         };
-        changes.push((ticket.id, change));
+        changes.push((ticket.clone(), change));
     }
     if asked.status.is_some() || asked.priority.is_some() {
-        for (id, change) in changes {
-            tickets::update(&core, &caller, id, change).await?;
-        }
+        // One transaction: all are changed or none.
+        tickets::update_all(&core, &caller, changes).await?;
     }
     Ok(HttpResponse::Ok().json(json!({ "updated_count": found.len() })))
 }
