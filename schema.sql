@@ -147,3 +147,23 @@ CREATE TABLE IF NOT EXISTS sessions (
     created_at TEXT NOT NULL,
     expires_at TEXT NOT NULL
 );
+
+-- What the nodes of one install share when its metadata is in PostgreSQL: URL-signing keys,
+-- server secrets, and AK/SK signatures already served (replays refused on every node). A
+-- single SQLite node keeps keys in its data directory's files and seen signatures in memory,
+-- and leaves these empty; `attache migrate-db` copies the files here.
+CREATE TABLE IF NOT EXISTS signing_keys (
+    seq        INTEGER PRIMARY KEY,
+    kid        TEXT NOT NULL UNIQUE,
+    secret     BLOB NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS server_secrets (
+    name   TEXT PRIMARY KEY,
+    secret BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS seen_signatures (
+    signature  BLOB PRIMARY KEY,
+    expires_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS seen_signatures_by_expiry ON seen_signatures (expires_at);

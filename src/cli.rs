@@ -44,6 +44,17 @@ pub struct Cli {
     )]
     pub blob_store: String,
 
+    /// Where the metadata lives: `sqlite` (the file attache.db in the data directory) or
+    /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DBNAME`, which several nodes can share (better:
+    /// the password in PGPASSWORD-free form via ATTACHE_DATABASE, not on the command line).
+    #[arg(
+        long,
+        global = true,
+        env = "ATTACHE_DATABASE",
+        default_value = "sqlite"
+    )]
+    pub database: String,
+
     /// A file (mode 0600) with `aws_access_key_id = …` and `aws_secret_access_key = …` lines,
     /// read instead of the AWS_* variables.
     #[arg(long, global = true, env = "ATTACHE_BLOB_STORE_CREDENTIALS")]

@@ -8,22 +8,32 @@ use anyhow::{anyhow, Context};
 use crate::cli::{Command, KeyCommand, SecretCommand, ServeArgs, UserCommand};
 use crate::core::access_keys;
 use crate::core::users::{self, NewKey};
-use crate::core::AKSK_SECRET;
 use crate::core::SIGNING_KEYS;
 use crate::domain::{Role, Scopes};
 use crate::ids::Id;
 use crate::maintenance;
 use crate::store::blobs::BlobLocation;
-use crate::store::signing_keys::{self, load_or_create_secret};
-use crate::store::Db;
+use crate::store::signing_keys;
+use crate::store::{Database, Db};
 use crate::{demo, startup, testing};
 
-pub fn run(data_dir: &Path, blobs: &BlobLocation, command: Command) -> anyhow::Result<()> {
-    let store = maintenance::StoreAt { data_dir, blobs };
+pub fn run(
+    data_dir: &Path,
+    blobs: &BlobLocation,
+    database: &str,
+    command: Command,
+) -> anyhow::Result<()> {
+    let spec = database;
+    let database = &Database::parse(spec, data_dir)?;
+    let store = maintenance::StoreAt {
+        data_dir,
+        blobs,
+        database,
+    };
     match command {
-        Command::Serve(args) => serve(data_dir, blobs, args),
-        Command::User(command) => user(data_dir, command),
-        Command::Key(command) => key(data_dir, command),
+        Command::Serve(args) => serve(data_dir, blobs, spec, args),
+        Command::User(command) => user(data_dir, database, command),
+        Command::Key(command) => key(data_dir, database, command),
         Command::Fsck { verify_content } => fsck(&store, verify_content),
         Command::Gc { grace } => {
             let grace = grace.map(std::time::Duration::from_secs);
@@ -35,9 +45,11 @@ pub fn run(data_dir: &Path, blobs: &BlobLocation, command: Command) -> anyhow::R
             let to = BlobLocation::parse(&to, None, |name| std::env::var(name).ok())?;
             print(maintenance::migrate_blobs(&store, &to)?)
         }
+        Command::Secret(SecretCommand::Rotate) if database.is_postgres() => {
+            print(signing_keys::rotate_shared(&open_db(data_dir, database)?)?)
+        }
         Command::Secret(SecretCommand::Rotate) => {
-            let kid = signing_keys::rotate(&data_dir.join(SIGNING_KEYS))?;
-            print(kid)
+            print(signing_keys::rotate(&data_dir.join(SIGNING_KEYS))?)
         }
     }
 }
@@ -59,8 +71,8 @@ fn print(answer: impl std::fmt::Display) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn user(data_dir: &Path, command: UserCommand) -> anyhow::Result<()> {
-    let db = open_db(data_dir)?;
+fn user(data_dir: &Path, database: &Database, command: UserCommand) -> anyhow::Result<()> {
+    let db = open_db(data_dir, database)?;
     match command {
         UserCommand::Add { name, role } => {
             let user = users::add_user(&db, &name, parse_role(&role)?)?;
@@ -76,7 +88,7 @@ fn user(data_dir: &Path, command: UserCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn key(data_dir: &Path, command: KeyCommand) -> anyhow::Result<()> {
+fn key(data_dir: &Path, database: &Database, command: KeyCommand) -> anyhow::Result<()> {
     match command {
         KeyCommand::Create {
             user,
@@ -93,9 +105,9 @@ fn key(data_dir: &Path, command: KeyCommand) -> anyhow::Result<()> {
                         .map_err(|bad| anyhow!("unknown scope: {bad}"))?,
                 )
             };
-            let (db, role) = (open_db(data_dir)?, parse_role(&role)?);
+            let (db, role) = (open_db(data_dir, database)?, parse_role(&role)?);
             if aksk {
-                let secret = load_or_create_secret(&data_dir.join(AKSK_SECRET))?;
+                let secret = crate::core::aksk_secret(&db, data_dir)?;
                 let pair =
                     access_keys::create_access_key(&db, &secret, &user, role, scopes, &label)?;
                 println!("{} {}", pair.access_key, pair.secret_key);
@@ -105,10 +117,10 @@ fn key(data_dir: &Path, command: KeyCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        KeyCommand::List { user } => list_keys(data_dir, user.as_deref()),
+        KeyCommand::List { user } => list_keys(&open_db(data_dir, database)?, user.as_deref()),
         KeyCommand::Revoke { key } => {
             let prefix = key.trim_end_matches('…');
-            match users::revoke_key(&open_db(data_dir)?, prefix)? {
+            match users::revoke_key(&open_db(data_dir, database)?, prefix)? {
                 0 => Err(anyhow!("no active key matches {key}")),
                 n => {
                     eprintln!("revoked {n} key(s)");
@@ -119,8 +131,8 @@ fn key(data_dir: &Path, command: KeyCommand) -> anyhow::Result<()> {
     }
 }
 
-fn list_keys(data_dir: &Path, user: Option<&str>) -> anyhow::Result<()> {
-    for key in users::list_keys(&open_db(data_dir)?, user)? {
+fn list_keys(db: &Db, user: Option<&str>) -> anyhow::Result<()> {
+    for key in users::list_keys(db, user)? {
         let state = key
             .revoked_at
             .map_or("active".to_owned(), |at| format!("revoked {at}"));
@@ -151,10 +163,10 @@ fn parse_role(role: &str) -> anyhow::Result<Role> {
     Role::parse(role).ok_or_else(|| anyhow!("unknown role {role}: use admin, agent or customer"))
 }
 
-fn open_db(data_dir: &Path) -> anyhow::Result<Db> {
+fn open_db(data_dir: &Path, database: &Database) -> anyhow::Result<Db> {
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("creating {}", data_dir.display()))?;
-    Db::open(&data_dir.join(crate::store::db::DATABASE_FILE))
+    Db::open(database)
 }
 
 fn print_key(key: &NewKey) {
@@ -200,7 +212,12 @@ fn curl_examples(base: &str, key: &str, ticket: Id) -> String {
     .fold("Try each dialect with the demo agent's key:".to_owned(), |all, line| all + "\n" + &line)
 }
 
-fn serve(data_dir: &Path, blobs: &BlobLocation, args: ServeArgs) -> anyhow::Result<()> {
+fn serve(
+    data_dir: &Path,
+    blobs: &BlobLocation,
+    database: &str,
+    args: ServeArgs,
+) -> anyhow::Result<()> {
     // Removed when `serve` returns (a stop by signal included; not after a second signal).
     let ephemeral = match args.ephemeral {
         true => Some(
@@ -212,7 +229,8 @@ fn serve(data_dir: &Path, blobs: &BlobLocation, args: ServeArgs) -> anyhow::Resu
         false => None,
     };
     let data_dir = ephemeral.as_ref().map_or(data_dir, |dir| dir.path());
-    let config = args.config(data_dir.to_path_buf(), blobs.clone())?;
+    let mut config = args.config(data_dir.to_path_buf(), blobs.clone())?;
+    config.database = Some(Database::parse(database, data_dir)?);
     if let Some(seed) = config.deterministic {
         // Before the data directory is opened: its signing keys and first keys are made there.
         testing::deterministic::install(seed)?;

@@ -8,6 +8,7 @@ use anyhow::{bail, Result};
 
 use crate::core::quota::Quotas;
 use crate::store::blobs::BlobLocation;
+use crate::store::Database;
 
 /// Every default, written once: `Config::new` and clap's `default_value_t` both read these.
 pub mod defaults {
@@ -42,6 +43,9 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Where file contents live (`--blob-store`): the data directory, or a bucket.
     pub blob_store: BlobLocation,
+    /// Where the metadata lives (`--database`): `None` for the SQLite file in the data
+    /// directory, or PostgreSQL.
+    pub database: Option<Database>,
     /// Base of every URL attache hands out (signed URLs, `Link`, problem `type`), no trailing `/`.
     /// `None` means "the address the server is listening on".
     pub public_url: Option<String>,
@@ -80,11 +84,19 @@ pub struct Tls {
 }
 
 impl Config {
+    /// The metadata database: as `--database` named it, else the data directory's SQLite file.
+    pub fn database(&self) -> Database {
+        self.database.clone().unwrap_or_else(|| {
+            Database::Sqlite(self.data_dir.join(crate::store::database::DATABASE_FILE))
+        })
+    }
+
     /// Defaults for everything but the data directory.
     pub fn new(data_dir: PathBuf) -> Self {
         Config {
             data_dir,
             blob_store: BlobLocation::Local,
+            database: None,
             public_url: None,
             max_upload_bytes: defaults::MAX_UPLOAD_BYTES,
             max_attachments_per_ticket: defaults::MAX_ATTACHMENTS,

@@ -234,6 +234,35 @@ impl From<rusqlite::Error> for Error {
     }
 }
 
+impl From<postgres::Error> for Error {
+    fn from(err: postgres::Error) -> Self {
+        use postgres::error::SqlState;
+        match err.code() {
+            Some(&SqlState::DISK_FULL) => Error::InsufficientStorage,
+            // The server went away or is starting or stopping: this request was not done;
+            // another attempt may reach it again.
+            Some(&SqlState::ADMIN_SHUTDOWN | &SqlState::CANNOT_CONNECT_NOW) => Error::Busy {
+                retry_after: RETRY_BUSY,
+            },
+            None if err.is_closed() => Error::Busy {
+                retry_after: RETRY_BUSY,
+            },
+            _ => Error::Internal(err.into()),
+        }
+    }
+}
+
+impl From<crate::store::sql::Error> for Error {
+    fn from(err: crate::store::sql::Error) -> Self {
+        use crate::store::sql::Error as Sql;
+        match err {
+            Sql::Sqlite(e) => e.into(),
+            Sql::Postgres(e) => e.into(),
+            other => Error::Internal(other.into()),
+        }
+    }
+}
+
 impl From<r2d2::Error> for Error {
     fn from(err: r2d2::Error) -> Self {
         Error::Internal(err.into())

@@ -19,9 +19,9 @@ fn main() -> std::process::ExitCode {
         LogFormat::Json => logs.json().init(),
         LogFormat::Text => logs.init(),
     }
-    let ran = cli
-        .blob_location()
-        .and_then(|blobs| attache::commands::run(&cli.data_dir, &blobs, cli.command));
+    let ran = cli.blob_location().and_then(|blobs| {
+        attache::commands::run(&cli.data_dir, &blobs, &cli.database, cli.command)
+    });
     match ran {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {

@@ -4,6 +4,7 @@ mod common;
 
 use attache::core::users;
 use attache::domain::{Role, Scopes};
+use attache::store::sql::params;
 use common::{png, spawn_app, spawn_with};
 use serde_json::{json, Value};
 
@@ -440,7 +441,11 @@ async fn an_aksk_request_replayed_unchanged_is_refused() {
     let again = send_signed(&app, post, &url, &headers, Some(body)).await;
     assert_eq!(again, 401, "the same signed POST again");
     let cases = app.core.db.run(|conn| {
-        Ok(conn.query_row("SELECT count(*) FROM tickets", [], |r| r.get::<_, i64>(0))?)
+        Ok(
+            conn.query_row("SELECT count(*) FROM tickets", params![], |r| {
+                r.get::<i64>(0)
+            })?,
+        )
     });
     assert_eq!(cases.await.unwrap(), 1, "one case, not two");
 

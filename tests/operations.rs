@@ -164,7 +164,7 @@ async fn gc_removes_orphans_stale_temporaries_and_expired_uploads_and_keeps_the_
         .run_now(|conn| {
             let sql = "UPDATE attachments SET pending_until = '2000-01-01T00:00:00.000Z'
                        WHERE pending_until IS NOT NULL";
-            Ok(conn.execute(sql, [])?)
+            Ok(conn.execute(sql, attache::store::sql::params![])?)
         })
         .unwrap();
 

@@ -4,6 +4,7 @@
 
 mod common;
 
+use attache::store::sql::params;
 use common::{png, spawn_with, TestApp};
 use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
@@ -59,9 +60,12 @@ async fn is_quota_problem(res: reqwest::Response, flag: &str) -> Value {
 
 async fn attachment_rows(app: &TestApp) -> i64 {
     let db = app.core.db.clone();
-    db.run(|conn| Ok(conn.query_row("SELECT count(*) FROM attachments", [], |r| r.get(0))?))
-        .await
-        .unwrap()
+    db.run(|conn| {
+        let sql = "SELECT count(*) FROM attachments";
+        Ok(conn.query_row(sql, params![], |r| r.get(0))?)
+    })
+    .await
+    .unwrap()
 }
 
 #[actix_web::test]

@@ -7,6 +7,7 @@ mod common;
 
 use attache::core::users;
 use attache::domain::{Role, Scopes};
+use attache::store::sql::params;
 use common::{png, spawn_app, spawn_with, TestApp};
 use serde_json::{json, Value};
 
@@ -523,15 +524,18 @@ async fn deleting_a_ticket_takes_its_comments_and_files_but_not_files_others_nam
         res.bytes().await.unwrap().as_ref(),
         png("shared").as_slice()
     );
-    let (messages, attachments): (i64, i64) = {
-        let conn = rusqlite::Connection::open(app.data_dir().join("attache.db")).unwrap();
-        conn.query_row(
-            "SELECT (SELECT count(*) FROM messages), (SELECT count(*) FROM attachments)",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap()
-    };
+    let (messages, attachments): (i64, i64) = app
+        .core
+        .db
+        .run(|conn| {
+            Ok(conn.query_row(
+                "SELECT (SELECT count(*) FROM messages), (SELECT count(*) FROM attachments)",
+                params![],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?)
+        })
+        .await
+        .unwrap();
     assert_eq!(
         (messages, attachments),
         (0, 1),

@@ -23,7 +23,13 @@ pub async fn healthz(core: web::Data<Core>) -> HttpResponse {
 pub async fn readyz(core: web::Data<Core>) -> HttpResponse {
     let db = core
         .db
-        .run(|conn| Ok(conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
+        .run(|conn| {
+            Ok(
+                conn.query_row("SELECT 1", crate::store::sql::params![], |r| {
+                    r.get::<i64>(0)
+                })?,
+            )
+        })
         .await
         .is_ok();
     let blobs = core.blobs.clone();

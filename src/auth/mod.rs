@@ -83,7 +83,7 @@ const SDK_DATE_SKEW: i64 = 15 * 60;
 /// are present, as the SPEC says.
 pub async fn huawei_caller(req: &HttpRequest, body: Option<&[u8]>) -> Result<Caller> {
     let hash = body.map(|b| hex::encode(sha2::Sha256::digest(b)));
-    huawei_auth(req).await?.verify(req, hash.as_deref())
+    huawei_auth(req).await?.verify(req, hash.as_deref()).await
 }
 
 /// A Huawei request's credential, checked as far as it can be before its body is read.
@@ -150,7 +150,7 @@ impl HuaweiAuth {
 
     /// Finishes the check once the body is in: `body_sha256` is the SHA-256 (hex) of the body
     /// the route read, `None` for a route that reads none.
-    pub fn verify(self, req: &HttpRequest, body_sha256: Option<&str>) -> Result<Caller> {
+    pub async fn verify(self, req: &HttpRequest, body_sha256: Option<&str>) -> Result<Caller> {
         let pending = match self {
             HuaweiAuth::Verified(caller) => return Ok(caller),
             HuaweiAuth::Signed(pending) => pending,
@@ -181,14 +181,11 @@ impl HuaweiAuth {
         // returns what the signer already got, so only requests that change something are
         // accepted once.
         let once = !req.method().is_safe();
-        if !aksk::verify_hashed(&request, &auth, &date, &secret_key, body_sha256)
-            || (once
-                && !core_of(req)?.seen_signatures.first_use(
-                    &auth.signature,
-                    signed_at + SDK_DATE_SKEW,
-                    now,
-                ))
-        {
+        if !aksk::verify_hashed(&request, &auth, &date, &secret_key, body_sha256) {
+            return Err(Error::InvalidCredentials);
+        }
+        let until = signed_at + SDK_DATE_SKEW;
+        if once && !access_keys::first_use(core_of(req)?, &auth.signature, until, now).await? {
             return Err(Error::InvalidCredentials);
         }
         req.extensions_mut().insert(caller.clone());

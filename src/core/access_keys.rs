@@ -7,8 +7,9 @@ use sha2::Sha256;
 use crate::core::access::Caller;
 use crate::core::users::{hash, new_credential, Credential};
 use crate::core::Core;
-use crate::domain::{Role, Scopes};
+use crate::domain::{Role, Scopes, Timestamp};
 use crate::error::{Error, Result};
+use crate::store::sql::shared;
 use crate::store::sql::users as sql;
 use crate::store::Db;
 
@@ -112,6 +113,19 @@ pub async fn access_key_owner(core: &Core, access_key: &str) -> Result<(Caller, 
         },
         secret_key(&core.aksk_secret, access_key, scheme),
     ))
+}
+
+/// Records an AK/SK signature as served (usable until `until`, Unix seconds); `false` if it
+/// was served before: by this node (in memory), or with a shared database by any node.
+pub async fn first_use(core: &Core, signature: &str, until: i64, now: i64) -> Result<bool> {
+    if !core.db.is_postgres() {
+        return Ok(core.seen_signatures.first_use(signature, until, now));
+    }
+    let signature = signature.as_bytes().to_vec();
+    let expires = Timestamp::from_unix(until).ok_or(Error::InvalidCredentials)?;
+    core.db
+        .run(move |conn| Ok(shared::first_sighting(conn, &signature, &expires)?))
+        .await
 }
 
 /// The signatures of AK/SK requests already accepted, until their `X-Sdk-Date` leaves the

@@ -5,6 +5,7 @@ use crate::core::access::Caller;
 use crate::domain::now;
 use crate::error::{Error, Result};
 use crate::store::sql::tickets as sql;
+use crate::store::sql::Conn;
 
 /// The priority at which a ticket opened with a reason is an alert: someone is woken for it,
 /// so each requester raises at most one an `ALERT_WINDOW` (HostUp's rule for its critical
@@ -14,7 +15,7 @@ pub const ALERT_PRIORITY: &str = "critical";
 const ALERT_WINDOW: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// Refuses a second alert of the caller's within the window, with the seconds until it ends.
-pub(crate) fn check_alert(conn: &rusqlite::Connection, caller: &Caller) -> Result<()> {
+pub(crate) fn check_alert(conn: &Conn, caller: &Caller) -> Result<()> {
     let at = now();
     let since = at.minus(ALERT_WINDOW);
     let last = sql::last_alert_since(conn, caller.user.id, ALERT_PRIORITY, &since)?;

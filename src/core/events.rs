@@ -3,7 +3,7 @@
 //! contact info). Notes for staff leave no event: the log shows a customer nothing of what
 //! they may not read.
 
-use rusqlite::Connection;
+use crate::store::sql::Conn;
 
 use crate::core::access::Caller;
 use crate::core::tickets::visible;
@@ -16,7 +16,7 @@ use crate::store::sql::events as sql;
 /// Records that `actor` did `kind` to `ticket_id`. Call inside the write transaction that
 /// makes the change, so that the record and the change stand or fall together.
 pub(crate) fn record(
-    conn: &Connection,
+    conn: &Conn,
     ticket_id: Id,
     kind: EventKind,
     actor: &Caller,

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use rusqlite::Transaction;
+use crate::store::sql::Conn;
 
 use crate::core::access::Caller;
 use crate::core::events::record;
@@ -244,7 +244,7 @@ pub async fn delete(core: &Core, caller: &Caller, id: Id) -> Result<()> {
 }
 
 /// Records `kind` about a message in its ticket's events, unless it is a note for staff.
-fn noted(tx: &Transaction, message: &Message, kind: EventKind, caller: &Caller) -> Result<()> {
+fn noted(tx: &Conn, message: &Message, kind: EventKind, caller: &Caller) -> Result<()> {
     if message.internal {
         return Ok(());
     }
@@ -286,7 +286,7 @@ fn bindable(upload: &Attachment, caller: &Caller, ticket_id: Id) -> bool {
 /// Stores a message inside a write transaction and binds the uploads it carries. Refuses the
 /// whole message when any named upload cannot be bound.
 pub(crate) fn insert(
-    tx: &Transaction,
+    tx: &Conn,
     caller: &Caller,
     ticket_id: Id,
     draft: Draft,

@@ -36,6 +36,16 @@ pub const SIGNING_KEYS: &str = "signing-keys";
 /// The file Huawei-style secret keys are derived from.
 pub const AKSK_SECRET: &str = "aksk-secret";
 
+/// The secret Huawei-style secret keys are derived from: the `aksk-secret` file of a single
+/// node, or the one in the database that several nodes share.
+pub fn aksk_secret(db: &Db, data_dir: &std::path::Path) -> anyhow::Result<[u8; 32]> {
+    if db.is_postgres() {
+        return signing_keys::load_or_create_shared_secret(db, AKSK_SECRET)
+            .context("loading the AK/SK secret from the database");
+    }
+    signing_keys::load_or_create_secret(&data_dir.join(AKSK_SECRET)).context("loading aksk-secret")
+}
+
 /// Everything a request needs, shared by all workers.
 pub struct Core {
     pub config: Config,
@@ -64,13 +74,16 @@ impl Core {
     pub fn open(config: Config, public_url: String) -> anyhow::Result<Arc<Core>> {
         let dir = &config.data_dir;
         fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        let db = Db::open(&dir.join(crate::store::db::DATABASE_FILE))?;
+        let db = Db::open(&config.database())?;
         let metrics = Metrics::default();
         let blobs = Blobs::open(dir, &config.blob_store, metrics.object_store.clone())
             .with_context(|| format!("opening the blob store ({})", config.blob_store))?;
-        let keyring = LiveKeyring::open(&dir.join(SIGNING_KEYS)).context("loading signing-keys")?;
-        let aksk_secret = signing_keys::load_or_create_secret(&dir.join(AKSK_SECRET))
-            .context("loading aksk-secret")?;
+        let keyring = if db.is_postgres() {
+            LiveKeyring::open_shared(&db).context("loading the signing keys from the database")?
+        } else {
+            LiveKeyring::open(&dir.join(SIGNING_KEYS)).context("loading signing-keys")?
+        };
+        let aksk_secret = aksk_secret(&db, dir)?;
         metrics.set_build_info(db.schema_version);
         Ok(Arc::new(Core {
             config,

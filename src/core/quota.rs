@@ -11,7 +11,7 @@
 
 use std::time::Duration;
 
-use rusqlite::Connection;
+use crate::store::sql::Conn;
 
 use crate::core::access::Caller;
 use crate::core::Core;
@@ -66,7 +66,7 @@ fn exceeded(quota: Quota, limit: u64) -> Error {
 /// Refuses an upload of `size` bytes (0 before the body is in) that would take the caller
 /// past a quota; `pending` for an upload that waits for a message.
 pub fn check_upload(
-    conn: &Connection,
+    conn: &Conn,
     quotas: &Quotas,
     caller: &Caller,
     pending: bool,
@@ -93,7 +93,7 @@ pub fn check_upload(
 
 /// Refuses a ticket past `--quota-tickets-per-hour`, with the seconds until the oldest ticket
 /// of the last hour leaves the window.
-pub fn check_ticket(conn: &Connection, quotas: &Quotas, caller: &Caller) -> Result<()> {
+pub fn check_ticket(conn: &Conn, quotas: &Quotas, caller: &Caller) -> Result<()> {
     let limit = quotas.tickets_per_hour;
     if !applies(caller) || limit == 0 {
         return Ok(());

@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::store::migrate;
+use rusqlite::Connection;
 
 /// Copies a consistent snapshot into `to`: the database (online backup API), every blob it
 /// names, and the key files. Under the write lock (which holds commits back briefly) the
@@ -12,6 +13,7 @@ use crate::store::migrate;
 /// copy runs after. From an object store the objects are copied after the lock, each checked
 /// against its hash; one deleted meanwhile is named in the summary as missing.
 pub fn backup(store: &StoreAt, to: &Path) -> Result<String> {
+    refuse_postgres(store, "backup")?;
     let data_dir = store.data_dir;
     let (db, blobs) = open_store(store)?;
     refuse_backup_inside(data_dir, to)?;
@@ -81,10 +83,10 @@ fn snapshot_and_stage(
     under_write_lock(db, |_locked| {
         let copy_and_stage = |conn: &mut Connection| -> Result<_> {
             sql::snapshot(conn, partial).context("copying the database")?;
-            let rows = sql::blobs(conn).context("reading the blobs table")?;
+            let rows = sql::blobs(&Conn::sqlite(conn)).context("reading the blobs table")?;
             stage(blobs, &rows, staging)
         };
-        db.run_now(|conn| Ok(copy_and_stage(conn)))
+        db.sqlite_now("backup", |conn| Ok(copy_and_stage(conn)))
             .context("opening a second database connection")?
     })
 }
@@ -194,6 +196,7 @@ fn fetch_verified(blobs: &Blobs, row: &StoredBlob, target: &Path) -> Result<()> 
 /// blobs its database names (into the store's blob store), the key files, and last the
 /// database itself.
 pub fn restore(from: &Path, store: &StoreAt) -> Result<String> {
+    refuse_postgres(store, "restore")?;
     let data_dir = store.data_dir;
     let source = from.join(DATABASE);
     ensure!(

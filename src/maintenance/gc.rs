@@ -11,9 +11,10 @@ pub const OBJECT_STORE_GRACE: Duration = Duration::from_secs(15 * 60);
 /// store), stale temporary files and expired pending uploads; says what went.
 pub fn gc(store: &StoreAt, grace: Option<Duration>) -> Result<String> {
     let data_dir = store.data_dir;
-    ensure_store(data_dir)?;
+    ensure_store(store)?;
     let mut config = Config::new(data_dir.to_path_buf());
     config.blob_store = store.blobs.clone();
+    config.database = Some(store.database.clone());
     let grace = grace.unwrap_or(match store.blobs {
         BlobLocation::Local => Duration::ZERO,
         BlobLocation::Object(_) => OBJECT_STORE_GRACE,

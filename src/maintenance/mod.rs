@@ -12,8 +12,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+use crate::store::sql::Conn;
 use anyhow::{bail, ensure, Context, Result};
-use rusqlite::Connection;
 use sha2::Digest;
 
 use crate::config::Config;
@@ -26,6 +26,7 @@ use crate::store::sql::maintenance::{self as sql, StoredBlob};
 use crate::store::{Blobs, Db};
 
 use crate::store::db::DATABASE_FILE as DATABASE;
+use crate::store::Database;
 /// What a backup or restore writes the database to before it is complete.
 const PARTIAL_DATABASE: &str = "attache.db.partial";
 const KEY_FILES: [&str; 2] = [SIGNING_KEYS, AKSK_SECRET];
@@ -44,11 +45,27 @@ pub use gc::gc;
 pub use migrate_blobs::migrate_blobs;
 
 /// Refuses a directory that holds no store, rather than creating one in it.
-fn ensure_store(data_dir: &Path) -> Result<()> {
+fn ensure_store(store: &StoreAt) -> Result<()> {
+    let data_dir = store.data_dir;
+    if store.database.is_postgres() {
+        ensure!(data_dir.is_dir(), "{} does not exist", data_dir.display());
+        return Ok(());
+    }
     ensure!(
         data_dir.join(DATABASE).is_file(),
         "{} holds no attache store (no {DATABASE})",
         data_dir.display()
+    );
+    Ok(())
+}
+
+/// Backup and restore copy the SQLite file; PostgreSQL has its own tools for that.
+fn refuse_postgres(store: &StoreAt, what: &str) -> Result<()> {
+    ensure!(
+        !store.database.is_postgres(),
+        "{what} works on the SQLite database; with PostgreSQL ({}), back up the database with \
+         pg_dump and the blob store with its own tools (see the README)",
+        store.database
     );
     Ok(())
 }
@@ -58,6 +75,7 @@ fn ensure_store(data_dir: &Path) -> Result<()> {
 pub struct StoreAt<'a> {
     pub data_dir: &'a Path,
     pub blobs: &'a BlobLocation,
+    pub database: &'a Database,
 }
 
 impl StoreAt<'_> {
@@ -73,8 +91,8 @@ fn open_blobs(data_dir: &Path, location: &BlobLocation) -> Result<Blobs> {
 
 /// The database and blobs of an existing install.
 fn open_store(store: &StoreAt) -> Result<(Db, Blobs)> {
-    ensure_store(store.data_dir)?;
-    let db = Db::open(&store.data_dir.join(DATABASE))?;
+    ensure_store(store)?;
+    let db = Db::open(store.database)?;
     Ok((db, store.open_blobs()?))
 }
 
@@ -87,7 +105,7 @@ fn list_blobs(blobs: &Blobs) -> Result<blobs::Listing> {
 
 /// Runs `job` inside a write transaction (`BEGIN IMMEDIATE`). Its errors come back as they
 /// are, not as the server's generic internal error; it writes nothing, so none needs undoing.
-fn under_write_lock<R>(db: &Db, job: impl FnOnce(&Connection) -> Result<R>) -> Result<R> {
+fn under_write_lock<R>(db: &Db, job: impl FnOnce(&Conn) -> Result<R>) -> Result<R> {
     db.write_now(|tx| Ok(job(tx)))
         .context("taking the database's write lock")?
 }

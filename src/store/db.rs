@@ -1,4 +1,5 @@
-//! The SQLite pool, and the two helpers that run blocking work off the async workers: `run` and
+//! The metadata database's pool (SQLite, or PostgreSQL with `--database postgres://…`), and
+//! the two helpers that run blocking work off the async workers: `run` and
 //! `write` for SQL, bounded by a semaphore sized to the pool so that no thread ever waits
 //! inside r2d2; `blocking` for other blocking I/O (hashing, fsync, file reads), bounded by its
 //! own. A request that waits too long for SQL is answered 503 `busy`, never left hanging.
@@ -9,14 +10,16 @@ use std::time::Duration;
 
 use anyhow::Context;
 use r2d2_sqlite::SqliteConnectionManager;
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::Semaphore;
 
+pub use super::database::Database;
+use super::database::PgManager;
 use crate::error::{Error, Result};
 use crate::store::migrate;
+use crate::store::sql::{params, Conn};
 
-/// The database's file name in the data directory.
-pub const DATABASE_FILE: &str = "attache.db";
+pub use super::database::DATABASE_FILE;
 
 /// How many blocking I/O jobs may run at once; more wait (asynchronously) for a permit.
 const BLOCKING_PERMITS: usize = 32;
@@ -25,13 +28,26 @@ const POOL_SIZE: u32 = 8;
 /// How long a request waits for a connection before it is answered 503 `busy`.
 const SQL_WAIT: Duration = Duration::from_secs(10);
 
+/// The lock every write transaction on PostgreSQL takes first (`pg_advisory_xact_lock`): writes
+/// are serialized across connections and nodes, as SQLite's `BEGIN IMMEDIATE` serializes
+/// them, so the core's read-check-write steps (counts, numbers, quotas) hold on both.
+const WRITE_LOCK: i64 = 0x6174_7461_6368_6501;
+
+#[derive(Clone)]
+enum Pool {
+    Sqlite(r2d2::Pool<SqliteConnectionManager>),
+    Postgres(r2d2::Pool<PgManager>),
+}
+
 #[derive(Clone)]
 pub struct Db {
-    pool: r2d2::Pool<SqliteConnectionManager>,
+    pool: Pool,
     /// One per pooled connection: SQL jobs hold one while they run.
     sql_permits: Arc<Semaphore>,
     /// Blocking I/O that is not SQL.
     io_permits: Arc<Semaphore>,
+    /// On PostgreSQL, how to open connections outside the pool.
+    postgres: Option<Arc<PgManager>>,
     /// The schema version the database holds once opened (always `migrate::latest()`).
     pub schema_version: u32,
 }
@@ -46,10 +62,18 @@ fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
 }
 
 impl Db {
-    /// Opens (creating if needed) the database, switches it to WAL and migrates it to the
+    /// Opens the metadata database `location` names and migrates it to the latest schema.
+    pub fn open(location: &Database) -> anyhow::Result<Db> {
+        match location {
+            Database::Sqlite(path) => Db::open_sqlite(path),
+            Database::Postgres(url) => Db::open_postgres(url),
+        }
+    }
+
+    /// Opens (creating if needed) the SQLite file, switches it to WAL and migrates it to the
     /// latest schema, copying an existing one first. A database written by a newer attache is
     /// refused before anything opens it for writing.
-    pub fn open(path: &Path) -> anyhow::Result<Db> {
+    pub fn open_sqlite(path: &Path) -> anyhow::Result<Db> {
         migrate::refuse_newer(path)?;
         make_private(path).with_context(|| format!("making {} private", path.display()))?;
         let manager = SqliteConnectionManager::file(path).with_init(configure);
@@ -66,12 +90,49 @@ impl Db {
         );
         let migrated = migrate::migrate(&mut conn, path, true)?;
         migrated.log();
-        Ok(Db {
+        Ok(Db::with_pool(Pool::Sqlite(pool), migrated.to))
+    }
+
+    /// Connects to PostgreSQL and migrates its schema (one node at a time: the migration
+    /// holds a lock in the database).
+    fn open_postgres(url: &str) -> anyhow::Result<Db> {
+        let manager = PgManager::new(url)?;
+        let described = manager.describe();
+        let alone = Arc::new(manager.clone());
+        let pool = r2d2::Pool::builder()
+            .max_size(POOL_SIZE)
+            .connection_timeout(SQL_WAIT)
+            // Checked when it breaks (`has_broken`), not with a round trip per checkout.
+            .test_on_check_out(false)
+            .build(manager)
+            .with_context(|| format!("connecting to {described}"))?;
+        let mut conn = pool.get()?;
+        let migrated = migrate::postgres::migrate(&mut conn.client)
+            .with_context(|| format!("migrating {described}"))?;
+        migrated.log();
+        let mut db = Db::with_pool(Pool::Postgres(pool), migrated.to);
+        db.postgres = Some(alone);
+        Ok(db)
+    }
+
+    fn with_pool(pool: Pool, schema_version: u32) -> Db {
+        Db {
             pool,
             sql_permits: Arc::new(Semaphore::new(POOL_SIZE as usize)),
             io_permits: Arc::new(Semaphore::new(BLOCKING_PERMITS)),
-            schema_version: migrated.to,
-        })
+            schema_version,
+            postgres: None,
+        }
+    }
+
+    /// A PostgreSQL connection of its own, outside the pool; `None` on SQLite.
+    pub fn connect_alone(&self) -> Option<Result<postgres::Client>> {
+        let manager = self.postgres.as_ref()?;
+        Some(manager.connect_alone().map_err(Error::from))
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.pool, Pool::Postgres(_))
     }
 
     /// Runs blocking I/O that is not SQL (hashing, fsync, file reads) on the blocking thread
@@ -94,7 +155,27 @@ impl Db {
     /// connection is free once the permit is held.
     pub async fn run<F, R>(&self, job: F) -> Result<R>
     where
-        F: FnOnce(&mut Connection) -> Result<R> + Send + 'static,
+        F: FnOnce(&Conn) -> Result<R> + Send + 'static,
+        R: Send + 'static,
+    {
+        self.off_workers(move |db| db.run_now(job)).await
+    }
+
+    /// Runs SQL in a write transaction taken up front (`BEGIN IMMEDIATE` on SQLite, the write
+    /// lock on PostgreSQL), so that the read-check-write steps inside it (counts, blob
+    /// placement) are serialized across threads, processes and nodes.
+    pub async fn write<F, R>(&self, job: F) -> Result<R>
+    where
+        F: FnOnce(&Conn) -> Result<R> + Send + 'static,
+        R: Send + 'static,
+    {
+        self.off_workers(move |db| db.write_now(job)).await
+    }
+
+    /// Runs `job` on the blocking pool once one of the SQL permits is held.
+    async fn off_workers<F, R>(&self, job: F) -> Result<R>
+    where
+        F: FnOnce(&Db) -> Result<R> + Send + 'static,
         R: Send + 'static,
     {
         let permit = tokio::time::timeout(SQL_WAIT, self.sql_permits.clone().acquire_owned());
@@ -105,34 +186,66 @@ impl Db {
                 return Err(Error::Busy { retry_after: 1 });
             }
         };
-        let pool = self.pool.clone();
-        spawn_blocking(move || job(&mut *pool.get()?)).await
+        let db = self.clone();
+        spawn_blocking(move || job(&db)).await
     }
 
-    /// Runs SQL in a write transaction taken up front (`BEGIN IMMEDIATE`), so that the
-    /// read-check-write steps inside it (counts, blob placement) are serialized across
-    /// threads and processes.
-    pub async fn write<F, R>(&self, job: F) -> Result<R>
+    /// Runs `job` on an SQLite connection of its own, for what only SQLite has (its backup
+    /// API); on PostgreSQL, `Error::Unsupported` naming `what`.
+    pub async fn run_sqlite<F, R>(&self, what: &'static str, job: F) -> Result<R>
     where
-        F: FnOnce(&Transaction) -> Result<R> + Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<R> + Send + 'static,
         R: Send + 'static,
     {
-        self.run(move |conn| write_tx(conn, job)).await
+        self.off_workers(move |db| db.sqlite_now(what, job)).await
+    }
+
+    pub fn sqlite_now<F, R>(&self, what: &'static str, job: F) -> Result<R>
+    where
+        F: FnOnce(&mut Connection) -> Result<R>,
+    {
+        match &self.pool {
+            Pool::Sqlite(pool) => job(&mut *pool.get()?),
+            Pool::Postgres(_) => Err(Error::Internal(anyhow::anyhow!(
+                "{what} needs the SQLite database; on PostgreSQL it is not available"
+            ))),
+        }
     }
 
     /// The same, for command-line tools that have no async runtime.
     pub fn run_now<F, R>(&self, job: F) -> Result<R>
     where
-        F: FnOnce(&mut Connection) -> Result<R>,
+        F: FnOnce(&Conn) -> Result<R>,
     {
-        job(&mut *self.pool.get()?)
+        match &self.pool {
+            Pool::Sqlite(pool) => job(&Conn::sqlite(&*pool.get()?)),
+            Pool::Postgres(pool) => job(&Conn::postgres(pool.get()?.session())),
+        }
     }
 
     pub fn write_now<F, R>(&self, job: F) -> Result<R>
     where
-        F: FnOnce(&Transaction) -> Result<R>,
+        F: FnOnce(&Conn) -> Result<R>,
     {
-        self.run_now(|conn| write_tx(conn, job))
+        match &self.pool {
+            Pool::Sqlite(pool) => {
+                let mut conn = pool.get()?;
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let value = job(&Conn::sqlite(&tx))?;
+                tx.commit()?;
+                Ok(value)
+            }
+            Pool::Postgres(pool) => {
+                let mut client = pool.get()?;
+                let tx = Conn::postgres(client.transaction()?);
+                tx.execute("SELECT pg_advisory_xact_lock(?1)", params![WRITE_LOCK])?;
+                let value = job(&tx)?;
+                tx.into_postgres()
+                    .expect("a PostgreSQL transaction")
+                    .commit()?;
+                Ok(value)
+            }
+        }
     }
 }
 
@@ -182,21 +295,12 @@ where
         .map_err(|e| Error::Internal(anyhow::anyhow!("blocking job failed: {e}")))?
 }
 
-fn write_tx<F, R>(conn: &mut Connection, job: F) -> Result<R>
-where
-    F: FnOnce(&Transaction) -> Result<R>,
-{
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let value = job(&tx)?;
-    tx.commit()?;
-    Ok(value)
-}
-
-/// An in-memory database with every migration applied, for the SQL unit tests.
+/// An in-memory SQLite database with every migration applied, for the SQL unit tests.
 #[cfg(test)]
-pub fn memory() -> Connection {
+pub fn memory() -> Conn<'static> {
     let mut conn = Connection::open_in_memory().unwrap();
     configure(&mut conn).unwrap();
     migrate::apply_all(&mut conn);
-    conn
+    // Leaked: a unit test's database lives as long as the test process.
+    Conn::sqlite(Box::leak(Box::new(conn)))
 }

@@ -22,6 +22,8 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use crate::store::sql::maintenance::snapshot;
 
+pub mod postgres;
+
 mod embedded {
     refinery::embed_migrations!("migrations");
 }

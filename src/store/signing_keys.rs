@@ -1,5 +1,8 @@
-//! The `signing-keys` file: one `<kid> <64 hex>` line per HMAC key, newest last, mode 0600.
-//! Several lines are kept so URLs signed before a rotation stay valid until they expire.
+//! The keys that sign download URLs and the server's secrets. A single node keeps them in its
+//! data directory: `signing-keys`, one `<kid> <64 hex>` line per HMAC key, newest last, and
+//! `aksk-secret`, both mode 0600. Several key lines are kept so URLs signed before a rotation
+//! stay valid until they expire. Nodes that share a PostgreSQL database keep both in it
+//! (migration 8), so a rotation on one node signs on all of them within a second.
 
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
@@ -8,7 +11,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
+use crate::domain::now;
+use crate::error::Result;
 use crate::signing::{Keyring, SigningKey};
+use crate::store::sql::shared as sql;
+use crate::store::Db;
 
 pub fn load_or_create(path: &Path) -> io::Result<Keyring> {
     if !path.exists() {
@@ -71,9 +78,11 @@ pub fn load_or_create_secret(path: &Path) -> io::Result<[u8; 32]> {
 }
 
 /// The signing keys of a running server, re-read when `attache secret rotate` replaces the
-/// file (its modification time is looked at no more than once a second).
+/// file (its modification time is looked at no more than once a second), or, in a shared
+/// database, when `follow` sees a newer key there.
 pub struct LiveKeyring {
-    path: PathBuf,
+    /// The file; `None` when the keys are in the database.
+    path: Option<PathBuf>,
     state: Mutex<Loaded>,
 }
 
@@ -81,6 +90,8 @@ struct Loaded {
     keyring: Arc<Keyring>,
     modified: Option<SystemTime>,
     checked: Instant,
+    /// In the database: the newest key's `seq` when last read.
+    newest: Option<i64>,
 }
 
 const RECHECK: Duration = Duration::from_secs(1);
@@ -93,24 +104,68 @@ impl LiveKeyring {
             keyring,
             modified,
             checked: Instant::now(),
+            newest: None,
         });
         Ok(LiveKeyring {
-            path: path.to_owned(),
+            path: Some(path.to_owned()),
             state,
         })
     }
 
+    /// The keys in the shared database, the first one made if there is none yet.
+    pub fn open_shared(db: &Db) -> Result<LiveKeyring> {
+        let (keys, newest) = db.write_now(|tx| {
+            if sql::signing_keys(tx)?.is_empty() {
+                sql::insert_signing_key(tx, &generate(), &now())?;
+            }
+            Ok((sql::signing_keys(tx)?, sql::newest_signing_key(tx)?))
+        })?;
+        let keyring = Keyring::new(keys).expect("at least one key");
+        let state = Mutex::new(Loaded {
+            keyring: Arc::new(keyring),
+            modified: None,
+            checked: Instant::now(),
+            newest,
+        });
+        Ok(LiveKeyring { path: None, state })
+    }
+
+    /// With the keys in the database: re-reads them when another node (or `attache secret
+    /// rotate`) added one. The server calls it every second.
+    pub async fn follow(&self, db: &Db) -> Result<()> {
+        if self.path.is_some() {
+            return Ok(());
+        }
+        let newest = db.run(|conn| Ok(sql::newest_signing_key(conn)?)).await?;
+        if newest == self.lock().newest {
+            return Ok(());
+        }
+        let keys = db.run(|conn| Ok(sql::signing_keys(conn)?)).await?;
+        if let Some(keyring) = Keyring::new(keys) {
+            let mut loaded = self.lock();
+            loaded.keyring = Arc::new(keyring);
+            loaded.newest = newest;
+        }
+        Ok(())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Loaded> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// The keys as the file has them now. A file that cannot be read keeps the last good keys.
     pub fn current(&self) -> Arc<Keyring> {
-        let mut loaded = self
-            .state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut loaded = self.lock();
+        let Some(path) = &self.path else {
+            return loaded.keyring.clone();
+        };
         if loaded.checked.elapsed() >= RECHECK {
             loaded.checked = Instant::now();
-            let modified = fs::metadata(&self.path).and_then(|m| m.modified()).ok();
+            let modified = fs::metadata(path).and_then(|m| m.modified()).ok();
             if modified != loaded.modified {
-                match load_or_create(&self.path) {
+                match load_or_create(path) {
                     Ok(keyring) => {
                         loaded.keyring = Arc::new(keyring);
                         loaded.modified = modified;
@@ -146,6 +201,23 @@ pub fn rotate(path: &Path) -> io::Result<String> {
     staged.persist(path).map_err(|e| e.error)?;
     fs::File::open(dir)?.sync_all()?;
     Ok(key.kid)
+}
+
+/// Adds a new signing key to the shared database; every node signs with it within a second.
+pub fn rotate_shared(db: &Db) -> Result<String> {
+    let key = generate();
+    db.write_now(|tx| Ok(sql::insert_signing_key(tx, &key, &now())?))?;
+    Ok(key.kid)
+}
+
+/// A 32-byte server secret in the shared database, made by the first node that asks.
+pub fn load_or_create_shared_secret(db: &Db, name: &'static str) -> Result<[u8; 32]> {
+    let mut fresh = [0u8; 32];
+    crate::random::fill(&mut fresh);
+    db.write_now(|tx| {
+        sql::insert_server_secret(tx, name, &fresh)?;
+        Ok(sql::server_secret(tx, name)?.expect("just stored"))
+    })
 }
 
 #[cfg(test)]

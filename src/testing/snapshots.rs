@@ -35,7 +35,10 @@ pub fn valid_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
-fn copy_out(conn: &Connection, path: &std::path::Path) -> Result<()> {
+/// What the test double's snapshots are, in the error PostgreSQL gets (they copy the SQLite file).
+const SNAPSHOTS: &str = "snapshots of the test double";
+
+fn copy_out(conn: &mut Connection, path: &std::path::Path) -> Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
@@ -44,13 +47,15 @@ fn copy_out(conn: &Connection, path: &std::path::Path) -> Result<()> {
 
 pub async fn take(core: &Core, name: &str) -> Result<()> {
     let path = path_of(core, name);
-    core.db.run(move |conn| copy_out(conn, &path)).await
+    core.db
+        .run_sqlite(SNAPSHOTS, move |conn| copy_out(conn, &path))
+        .await
 }
 
 /// The same, before the server runs: the state `reset` returns to.
 pub fn take_initial(core: &Core) -> Result<()> {
     let path = path_of(core, INITIAL);
-    core.db.run_now(|conn| copy_out(conn, &path))
+    core.db.sqlite_now(SNAPSHOTS, |conn| copy_out(conn, &path))
 }
 
 /// Copies a snapshot back over the live database; `not_found` if there is none by that name.
@@ -60,7 +65,9 @@ pub async fn restore(core: &Core, name: &str) -> Result<()> {
         return Err(Error::NotFound("snapshot"));
     }
     core.db
-        .run(move |conn| Ok(sql::restore_snapshot(conn, &path)?))
+        .run_sqlite(SNAPSHOTS, move |conn| {
+            Ok(sql::restore_snapshot(conn, &path)?)
+        })
         .await?;
     // What the server keeps beside the database may name records that are gone now.
     core.open_blobs.forget_all();

@@ -68,7 +68,7 @@ pub async fn upload_json(core: Data, req: HttpRequest, body: web::Payload) -> Re
         let decoder = JsonFile::new("accessory_data", &["accessory_name"]);
         let mut body = body;
         let (staged, json) = stager.stage_decoded(&mut body, decoder, raw_limit).await?;
-        auth.verify(&req, Some(&json.body_sha256()))?;
+        auth.verify(&req, Some(&json.body_sha256())).await?;
         let name = json.field("accessory_name").ok_or_else(|| {
             Error::invalid(
                 "/accessory_name",

@@ -73,7 +73,9 @@ pub(super) async fn signed_body(
         .map_err(|_| Error::UploadTimeout {
             seconds: deadline.as_secs(),
         })??;
-    let caller = auth.verify(req, Some(&hex::encode(Sha256::digest(&bytes))))?;
+    let caller = auth
+        .verify(req, Some(&hex::encode(Sha256::digest(&bytes))))
+        .await?;
     let empty = bytes.iter().all(u8::is_ascii_whitespace);
     Ok((caller, (!empty).then(|| bytes.to_vec())))
 }

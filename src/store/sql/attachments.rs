@@ -1,24 +1,17 @@
 //! Attachments and the blob rows they count on.
 
-use rusqlite::{params, Connection, Row};
+use super::{params, Conn, Result, Row};
 
 use super::optional;
 use crate::domain::{Attachment, Sha256, Timestamp};
 use crate::ids::Id;
 
-fn attachment(row: &Row) -> rusqlite::Result<Attachment> {
-    let sha: String = row.get("sha256")?;
+fn attachment(row: &Row) -> Result<Attachment> {
     Ok(Attachment {
         id: row.get("id")?,
         ticket_id: row.get("ticket_id")?,
         message_id: row.get("message_id")?,
-        sha256: Sha256::parse(&sha).ok_or_else(|| {
-            rusqlite::Error::FromSqlConversionFailure(
-                0,
-                rusqlite::types::Type::Text,
-                "sha256".into(),
-            )
-        })?,
+        sha256: row.get("sha256")?,
         filename: row.get("filename")?,
         content_type: row.get("content_type")?,
         size_bytes: row.get("size_bytes")?,
@@ -31,12 +24,12 @@ fn attachment(row: &Row) -> rusqlite::Result<Attachment> {
 /// Records a blob; a conflict means "already stored", which is the dedup. Returns whether
 /// the row is new.
 pub fn insert_blob_if_absent(
-    conn: &Connection,
+    conn: &Conn,
     sha: &Sha256,
     size: i64,
     content_type: &str,
     at: &Timestamp,
-) -> rusqlite::Result<bool> {
+) -> Result<bool> {
     let inserted = conn.execute(
         "INSERT INTO blobs (sha256, size_bytes, content_type, created_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (sha256) DO NOTHING",
@@ -46,33 +39,33 @@ pub fn insert_blob_if_absent(
 }
 
 /// How many distinct blobs are stored, and their bytes.
-pub fn blob_totals(conn: &Connection) -> rusqlite::Result<(i64, i64)> {
+pub fn blob_totals(conn: &Conn) -> Result<(i64, i64)> {
     conn.query_row(
         "SELECT count(*), coalesce(sum(size_bytes), 0) FROM blobs",
-        [],
+        params![],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )
 }
 
-pub fn blob_row_exists(conn: &Connection, sha: &Sha256) -> rusqlite::Result<bool> {
+pub fn blob_row_exists(conn: &Conn, sha: &Sha256) -> Result<bool> {
     conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM blobs WHERE sha256 = ?1)",
-        [sha.hex()],
+        params![sha.hex()],
         |r| r.get(0),
     )
 }
 
 /// Deletes the blob row when no attachment names it any more; returns whether it did.
-pub fn delete_blob_if_unreferenced(conn: &Connection, sha: &Sha256) -> rusqlite::Result<bool> {
+pub fn delete_blob_if_unreferenced(conn: &Conn, sha: &Sha256) -> Result<bool> {
     let deleted = conn.execute(
         "DELETE FROM blobs WHERE sha256 = ?1
          AND NOT EXISTS (SELECT 1 FROM attachments WHERE sha256 = ?1)",
-        [sha.hex()],
+        params![sha.hex()],
     )?;
     Ok(deleted > 0)
 }
 
-pub fn insert_attachment(conn: &Connection, a: &Attachment) -> rusqlite::Result<()> {
+pub fn insert_attachment(conn: &Conn, a: &Attachment) -> Result<()> {
     conn.execute(
         "INSERT INTO attachments (id, ticket_id, message_id, sha256, filename, content_type,
                                   size_bytes, uploaded_by, created_at, pending_until)
@@ -93,19 +86,21 @@ pub fn insert_attachment(conn: &Connection, a: &Attachment) -> rusqlite::Result<
     Ok(())
 }
 
-pub fn attachment_by_id(conn: &Connection, id: Id) -> rusqlite::Result<Option<Attachment>> {
-    // Cached: every signed download runs it.
-    let mut stmt = conn.prepare_cached("SELECT * FROM attachments WHERE id = ?1")?;
-    optional(stmt.query_row([id], attachment))
+pub fn attachment_by_id(conn: &Conn, id: Id) -> Result<Option<Attachment>> {
+    optional(conn.query_row(
+        "SELECT * FROM attachments WHERE id = ?1",
+        params![id],
+        attachment,
+    ))
 }
 
 /// The attachments of a ticket, oldest first; pending uploads pinned to it are not yet its own.
-pub fn list_for_ticket(conn: &Connection, ticket_id: Id) -> rusqlite::Result<Vec<Attachment>> {
-    let mut stmt = conn.prepare(
+pub fn list_for_ticket(conn: &Conn, ticket_id: Id) -> Result<Vec<Attachment>> {
+    conn.query_map(
         "SELECT * FROM attachments WHERE ticket_id = ?1 AND pending_until IS NULL ORDER BY id",
-    )?;
-    let rows = stmt.query_map([ticket_id], attachment)?;
-    rows.collect()
+        params![ticket_id],
+        attachment,
+    )
 }
 
 /// Which attachments a paged listing across tickets covers.
@@ -123,66 +118,57 @@ const VISIBLE: &str = "FROM attachments a JOIN tickets t ON t.id = a.ticket_id
       AND (?2 IS NULL OR a.ticket_id = ?2)";
 
 /// Attachments on tickets, newest first, one page of them.
-pub fn list_on_tickets(
-    conn: &Connection,
-    f: &AttachmentFilter,
-) -> rusqlite::Result<Vec<Attachment>> {
+pub fn list_on_tickets(conn: &Conn, f: &AttachmentFilter) -> Result<Vec<Attachment>> {
     let sql = format!("SELECT a.* {VISIBLE} ORDER BY a.id DESC LIMIT ?3 OFFSET ?4");
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(
+    conn.query_map(
+        &sql,
         params![f.requester, f.ticket, f.limit, f.offset],
         attachment,
-    )?;
-    rows.collect()
+    )
 }
 
-pub fn count_on_tickets(conn: &Connection, f: &AttachmentFilter) -> rusqlite::Result<u64> {
+pub fn count_on_tickets(conn: &Conn, f: &AttachmentFilter) -> Result<u64> {
     let sql = format!("SELECT count(*) {VISIBLE}");
     conn.query_row(&sql, params![f.requester, f.ticket], |r| r.get(0))
 }
 
 /// The ids of `user`'s pending uploads pinned to `ticket_id`.
-pub fn pending_pinned(conn: &Connection, user: Id, ticket_id: Id) -> rusqlite::Result<Vec<Id>> {
-    let mut stmt = conn.prepare(
+pub fn pending_pinned(conn: &Conn, user: Id, ticket_id: Id) -> Result<Vec<Id>> {
+    conn.query_map(
         "SELECT id FROM attachments WHERE uploaded_by = ?1 AND ticket_id = ?2
            AND pending_until IS NOT NULL AND message_id IS NULL ORDER BY id",
-    )?;
-    let rows = stmt.query_map([user, ticket_id], |r| r.get(0))?;
-    rows.collect()
-}
-
-/// Pending uploads whose time ran out: (id, blob).
-pub fn expired_pending(conn: &Connection, now: &Timestamp) -> rusqlite::Result<Vec<(Id, Sha256)>> {
-    let mut stmt = conn.prepare(
-        "SELECT * FROM attachments WHERE pending_until IS NOT NULL AND pending_until < ?1",
-    )?;
-    let rows = stmt.query_map([now], |row| attachment(row).map(|a| (a.id, a.sha256)))?;
-    rows.collect()
-}
-
-pub fn count_for_ticket(conn: &Connection, ticket_id: Id) -> rusqlite::Result<u64> {
-    conn.query_row(
-        "SELECT count(*) FROM attachments WHERE ticket_id = ?1",
-        [ticket_id],
+        params![user, ticket_id],
         |r| r.get(0),
     )
 }
 
-pub fn count_on_message(conn: &Connection, message_id: Id) -> rusqlite::Result<u64> {
+/// Pending uploads whose time ran out: (id, blob).
+pub fn expired_pending(conn: &Conn, now: &Timestamp) -> Result<Vec<(Id, Sha256)>> {
+    conn.query_map(
+        "SELECT * FROM attachments WHERE pending_until IS NOT NULL AND pending_until < ?1",
+        params![now],
+        |row| attachment(row).map(|a| (a.id, a.sha256)),
+    )
+}
+
+pub fn count_for_ticket(conn: &Conn, ticket_id: Id) -> Result<u64> {
+    conn.query_row(
+        "SELECT count(*) FROM attachments WHERE ticket_id = ?1",
+        params![ticket_id],
+        |r| r.get(0),
+    )
+}
+
+pub fn count_on_message(conn: &Conn, message_id: Id) -> Result<u64> {
     conn.query_row(
         "SELECT count(*) FROM attachments WHERE message_id = ?1",
-        [message_id],
+        params![message_id],
         |r| r.get(0),
     )
 }
 
 /// Puts an upload on a message (and its ticket), which ends its pending time.
-pub fn bind_to_message(
-    conn: &Connection,
-    id: Id,
-    ticket_id: Id,
-    message_id: Id,
-) -> rusqlite::Result<()> {
+pub fn bind_to_message(conn: &Conn, id: Id, ticket_id: Id, message_id: Id) -> Result<()> {
     conn.execute(
         "UPDATE attachments SET ticket_id = ?2, message_id = ?3, pending_until = NULL WHERE id = ?1",
         params![id, ticket_id, message_id],
@@ -190,8 +176,8 @@ pub fn bind_to_message(
     Ok(())
 }
 
-pub fn delete_attachment(conn: &Connection, id: Id) -> rusqlite::Result<()> {
-    conn.execute("DELETE FROM attachments WHERE id = ?1", [id])?;
+pub fn delete_attachment(conn: &Conn, id: Id) -> Result<()> {
+    conn.execute("DELETE FROM attachments WHERE id = ?1", params![id])?;
     Ok(())
 }
 
@@ -202,15 +188,15 @@ pub struct Usage {
     pub bytes: u64,
 }
 
-pub fn usage_of(conn: &Connection, user: Id) -> rusqlite::Result<Usage> {
+pub fn usage_of(conn: &Conn, user: Id) -> Result<Usage> {
     conn.query_row(
         "SELECT coalesce(sum(pending_until IS NOT NULL), 0), coalesce(sum(size_bytes), 0)
            FROM attachments WHERE uploaded_by = ?1",
-        [user],
+        params![user],
         |r| {
             Ok(Usage {
-                pending: r.get::<_, i64>(0)? as u64,
-                bytes: r.get::<_, i64>(1)? as u64,
+                pending: r.get::<i64>(0)? as u64,
+                bytes: r.get::<i64>(1)? as u64,
             })
         },
     )

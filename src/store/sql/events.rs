@@ -1,12 +1,12 @@
 //! A ticket's events (what happened to it, in order) and its contact details.
 
-use rusqlite::{params, Connection, Row};
+use super::{params, Conn, Result, Row};
 
 use super::optional;
 use crate::domain::{Contact, EventKind, TicketEvent, Timestamp};
 use crate::ids::Id;
 
-fn event(row: &Row) -> rusqlite::Result<TicketEvent> {
+fn event(row: &Row) -> Result<TicketEvent> {
     let kind: String = row.get("kind")?;
     Ok(TicketEvent {
         id: row.get("id")?,
@@ -21,13 +21,13 @@ fn event(row: &Row) -> rusqlite::Result<TicketEvent> {
 
 /// Records one event. Call inside the write transaction that makes the change.
 pub fn insert_event(
-    conn: &Connection,
+    conn: &Conn,
     ticket_id: Id,
     kind: EventKind,
     actor_id: Id,
     detail: &str,
     at: &Timestamp,
-) -> rusqlite::Result<()> {
+) -> Result<()> {
     conn.execute(
         "INSERT INTO ticket_events (ticket_id, kind, actor_id, detail, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -38,34 +38,29 @@ pub fn insert_event(
 
 /// A page of a ticket's events, oldest first.
 pub fn list_events(
-    conn: &Connection,
+    conn: &Conn,
     ticket_id: Id,
     offset: u32,
     limit: u32,
-) -> rusqlite::Result<Vec<TicketEvent>> {
-    let mut stmt = conn.prepare(
+) -> Result<Vec<TicketEvent>> {
+    conn.query_map(
         "SELECT id, ticket_id, kind, actor_id, detail, created_at FROM ticket_events
          WHERE ticket_id = ?1 ORDER BY id LIMIT ?2 OFFSET ?3",
-    )?;
-    let rows = stmt.query_map(params![ticket_id, limit, offset], event)?;
-    rows.collect()
+        params![ticket_id, limit, offset],
+        event,
+    )
 }
 
-pub fn count_events(conn: &Connection, ticket_id: Id) -> rusqlite::Result<u64> {
+pub fn count_events(conn: &Conn, ticket_id: Id) -> Result<u64> {
     conn.query_row(
         "SELECT count(*) FROM ticket_events WHERE ticket_id = ?1",
-        [ticket_id],
+        params![ticket_id],
         |row| row.get(0),
     )
 }
 
 /// Whether `ticket_id` records an event of `kind` about `detail` (a message withdrawn, say).
-pub fn has_event(
-    conn: &Connection,
-    ticket_id: Id,
-    kind: EventKind,
-    detail: &str,
-) -> rusqlite::Result<bool> {
+pub fn has_event(conn: &Conn, ticket_id: Id, kind: EventKind, detail: &str) -> Result<bool> {
     conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM ticket_events
                         WHERE ticket_id = ?1 AND kind = ?2 AND detail = ?3)",
@@ -74,10 +69,10 @@ pub fn has_event(
     )
 }
 
-pub fn contact_of(conn: &Connection, ticket_id: Id) -> rusqlite::Result<Option<Contact>> {
+pub fn contact_of(conn: &Conn, ticket_id: Id) -> Result<Option<Contact>> {
     optional(conn.query_row(
         "SELECT calling_code, phone, email, hours FROM ticket_contacts WHERE ticket_id = ?1",
-        [ticket_id],
+        params![ticket_id],
         |row| {
             Ok(Contact {
                 calling_code: row.get(0)?,
@@ -89,12 +84,7 @@ pub fn contact_of(conn: &Connection, ticket_id: Id) -> rusqlite::Result<Option<C
     ))
 }
 
-pub fn save_contact(
-    conn: &Connection,
-    ticket_id: Id,
-    c: &Contact,
-    at: &Timestamp,
-) -> rusqlite::Result<()> {
+pub fn save_contact(conn: &Conn, ticket_id: Id, c: &Contact, at: &Timestamp) -> Result<()> {
     conn.execute(
         "INSERT INTO ticket_contacts (ticket_id, calling_code, phone, email, hours, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)

@@ -3,9 +3,9 @@
 
 use std::path::Path;
 
-use rusqlite::{Connection, DatabaseName, Row};
+use rusqlite::{Connection, DatabaseName};
 
-use super::optional;
+use super::{optional, params, Conn, Result, Row};
 use crate::domain::Sha256;
 
 /// A `blobs` row: content the store says it has, and its length.
@@ -15,29 +15,27 @@ pub struct StoredBlob {
     pub size: u64,
 }
 
-fn stored_blob(row: &Row) -> rusqlite::Result<StoredBlob> {
-    let text: String = row.get("sha256")?;
-    let sha = Sha256::parse(&text).ok_or_else(|| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, "sha256".into())
-    })?;
+fn stored_blob(row: &Row) -> Result<StoredBlob> {
     Ok(StoredBlob {
-        sha,
+        sha: row.get("sha256")?,
         size: row.get("size_bytes")?,
     })
 }
 
 /// Every blob row, in hash order.
-pub fn blobs(conn: &Connection) -> rusqlite::Result<Vec<StoredBlob>> {
-    let mut stmt = conn.prepare("SELECT sha256, size_bytes FROM blobs ORDER BY sha256")?;
-    let rows = stmt.query_map([], stored_blob)?;
-    rows.collect()
+pub fn blobs(conn: &Conn) -> Result<Vec<StoredBlob>> {
+    conn.query_map(
+        "SELECT sha256, size_bytes FROM blobs ORDER BY sha256",
+        params![],
+        stored_blob,
+    )
 }
 
 /// The size the row of `sha` records, or `None` when there is no row.
-pub fn blob_size(conn: &Connection, sha: &Sha256) -> rusqlite::Result<Option<u64>> {
+pub fn blob_size(conn: &Conn, sha: &Sha256) -> Result<Option<u64>> {
     optional(conn.query_row(
         "SELECT size_bytes FROM blobs WHERE sha256 = ?1",
-        [sha.hex()],
+        params![sha.hex()],
         |r| r.get(0),
     ))
 }
@@ -45,24 +43,24 @@ pub fn blob_size(conn: &Connection, sha: &Sha256) -> rusqlite::Result<Option<u64
 /// Copies the whole database into a new file at `to` with the online backup API. SQLite
 /// copies only from a connection that is not in a write transaction: to copy a state that
 /// nothing changes meanwhile, hold the write lock on another connection.
-pub fn snapshot(conn: &Connection, to: &Path) -> rusqlite::Result<()> {
-    conn.backup(DatabaseName::Main, to, None)
+pub fn snapshot(conn: &Connection, to: &Path) -> Result<()> {
+    Ok(conn.backup(DatabaseName::Main, to, None)?)
 }
 
 /// Copies the database file at `from` over the whole database of `conn`, with the online backup
 /// API (the test double's snapshots: `testing::snapshots`).
-pub fn restore_snapshot(conn: &mut Connection, from: &Path) -> rusqlite::Result<()> {
-    conn.restore(
+pub fn restore_snapshot(conn: &mut Connection, from: &Path) -> Result<()> {
+    Ok(conn.restore(
         DatabaseName::Main,
         from,
         None::<fn(rusqlite::backup::Progress)>,
-    )
+    )?)
 }
 
 /// The blob rows of a database file that nothing else has open (a backup being restored).
-pub fn blobs_in_file(path: &Path) -> rusqlite::Result<Vec<StoredBlob>> {
+pub fn blobs_in_file(path: &Path) -> Result<Vec<StoredBlob>> {
     let conn = Connection::open(path)?;
-    let found = blobs(&conn)?;
+    let found = blobs(&Conn::sqlite(&conn))?;
     // Closing the only connection folds its WAL back in and removes `-wal` and `-shm`.
     conn.close().map_err(|(_, e)| e)?;
     Ok(found)
@@ -116,7 +114,8 @@ mod tests {
         let mut writer = Connection::open(&path).unwrap();
         writer.pragma_update(None, "journal_mode", "WAL").unwrap();
         crate::store::migrate::apply_all(&mut writer);
-        insert_blob_if_absent(&writer, &sha_of(1), 10, "image/png", &crate::domain::now()).unwrap();
+        let at = crate::domain::now();
+        insert_blob_if_absent(&Conn::sqlite(&writer), &sha_of(1), 10, "image/png", &at).unwrap();
         let locked = writer
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .unwrap();

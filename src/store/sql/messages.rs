@@ -1,7 +1,6 @@
 //! Messages: a ticket's thread, and the listing across tickets that some dialects page through.
 
-use rusqlite::types::ToSql;
-use rusqlite::{params, params_from_iter, Connection, Row};
+use super::{params, Conn, Result, Row, ToValue};
 
 use super::{contains_pattern, named, optional};
 use crate::domain::Message;
@@ -10,7 +9,7 @@ use crate::ids::Id;
 const COLUMNS: &str = "m.id, m.ticket_id, m.author_id, m.body, m.created_at,
     coalesce(m.updated_at, m.created_at) AS updated_at, m.internal, m.opening, m.sensitive";
 
-fn message(row: &Row) -> rusqlite::Result<Message> {
+fn message(row: &Row) -> Result<Message> {
     Ok(Message {
         id: row.get("id")?,
         ticket_id: row.get("ticket_id")?,
@@ -25,7 +24,7 @@ fn message(row: &Row) -> rusqlite::Result<Message> {
     })
 }
 
-pub fn insert_message(conn: &Connection, m: &Message) -> rusqlite::Result<()> {
+pub fn insert_message(conn: &Conn, m: &Message) -> Result<()> {
     conn.execute(
         "INSERT INTO messages (id, ticket_id, author_id, body, created_at, updated_at, internal,
                                opening, sensitive)
@@ -46,20 +45,18 @@ pub fn insert_message(conn: &Connection, m: &Message) -> rusqlite::Result<()> {
 }
 
 /// Messages of a ticket, oldest first, without their attachments.
-pub fn list_messages(conn: &Connection, ticket_id: Id) -> rusqlite::Result<Vec<Message>> {
+pub fn list_messages(conn: &Conn, ticket_id: Id) -> Result<Vec<Message>> {
     let sql = format!("SELECT {COLUMNS} FROM messages m WHERE m.ticket_id = ?1 ORDER BY m.id");
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map([ticket_id], message)?;
-    rows.collect()
+    conn.query_map(&sql, params![ticket_id], message)
 }
 
-pub fn message_by_id(conn: &Connection, id: Id) -> rusqlite::Result<Option<Message>> {
+pub fn message_by_id(conn: &Conn, id: Id) -> Result<Option<Message>> {
     let sql = format!("SELECT {COLUMNS} FROM messages m WHERE m.id = ?1");
-    optional(conn.query_row(&sql, [id], message))
+    optional(conn.query_row(&sql, params![id], message))
 }
 
 /// Saves an edit: the body, whether the message is internal, and when.
-pub fn update_message(conn: &Connection, m: &Message) -> rusqlite::Result<()> {
+pub fn update_message(conn: &Conn, m: &Message) -> Result<()> {
     conn.execute(
         "UPDATE messages SET body = ?2, internal = ?3, updated_at = ?4 WHERE id = ?1",
         params![m.id, m.body, m.internal, m.updated_at],
@@ -68,23 +65,23 @@ pub fn update_message(conn: &Connection, m: &Message) -> rusqlite::Result<()> {
 }
 
 /// Deletes a message; the attachments it carried stay on its ticket, on no message.
-pub fn delete_message(conn: &Connection, id: Id) -> rusqlite::Result<()> {
-    conn.execute("DELETE FROM messages WHERE id = ?1", [id])?;
+pub fn delete_message(conn: &Conn, id: Id) -> Result<()> {
+    conn.execute("DELETE FROM messages WHERE id = ?1", params![id])?;
     Ok(())
 }
 
 /// The opening message's body of each of these tickets that has one.
-pub fn opening_bodies(conn: &Connection, tickets: &[Id]) -> rusqlite::Result<Vec<(Id, String)>> {
+pub fn opening_bodies(conn: &Conn, tickets: &[Id]) -> Result<Vec<(Id, String)>> {
     if tickets.is_empty() {
         return Ok(Vec::new());
     }
-    let marks = vec!["?"; tickets.len()].join(", ");
+    let marks: Vec<String> = (1..=tickets.len()).map(|i| format!("?{i}")).collect();
     let sql = format!(
-        "SELECT ticket_id, body FROM messages WHERE opening = 1 AND ticket_id IN ({marks})"
+        "SELECT ticket_id, body FROM messages WHERE opening = 1 AND ticket_id IN ({})",
+        marks.join(", ")
     );
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(params_from_iter(tickets), |r| Ok((r.get(0)?, r.get(1)?)))?;
-    rows.collect()
+    let ids: Vec<&dyn ToValue> = tickets.iter().map(|id| id as &dyn ToValue).collect();
+    conn.query_map(&sql, ids.as_slice(), |r| Ok((r.get(0)?, r.get(1)?)))
 }
 
 /// What a listing of messages across tickets sorts by.
@@ -130,9 +127,9 @@ const MATCHING: &str = "FROM messages m JOIN tickets t ON t.id = m.ticket_id
       AND (:with_opening OR m.opening = 0)";
 
 impl MessageFilter {
-    fn params(&self) -> Vec<(String, Box<dyn ToSql>)> {
+    fn params(&self) -> Vec<(String, Box<dyn ToValue>)> {
         let pattern = |q: &Option<String>| q.as_deref().map(contains_pattern);
-        let fixed: Vec<(&str, Box<dyn ToSql>)> = vec![
+        let fixed: Vec<(&str, Box<dyn ToValue>)> = vec![
             (":nothing", Box::new(self.nothing)),
             (":requester", Box::new(self.requester)),
             (":reader", Box::new(self.reader)),
@@ -174,7 +171,7 @@ impl MessageFilter {
 }
 
 /// One page of the messages `f` covers.
-pub fn list_matching(conn: &Connection, f: &MessageFilter) -> rusqlite::Result<Vec<Message>> {
+pub fn list_matching(conn: &Conn, f: &MessageFilter) -> Result<Vec<Message>> {
     let sql = format!(
         "SELECT {COLUMNS} {MATCHING} ORDER BY {} LIMIT :limit OFFSET :offset",
         f.order_by()
@@ -182,12 +179,10 @@ pub fn list_matching(conn: &Connection, f: &MessageFilter) -> rusqlite::Result<V
     let mut params = f.params();
     params.push((":limit".to_owned(), Box::new(f.limit)));
     params.push((":offset".to_owned(), Box::new(f.offset)));
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(named(&params).as_slice(), message)?;
-    rows.collect()
+    conn.query_map(&sql, named(&params).as_slice(), message)
 }
 
-pub fn count_matching(conn: &Connection, f: &MessageFilter) -> rusqlite::Result<u64> {
+pub fn count_matching(conn: &Conn, f: &MessageFilter) -> Result<u64> {
     let sql = format!("SELECT count(*) {MATCHING}");
     conn.query_row(&sql, named(&f.params()).as_slice(), |r| r.get(0))
 }
@@ -200,7 +195,7 @@ mod tests {
     use crate::store::sql::tickets::insert_ticket;
     use crate::store::sql::users::insert_user;
 
-    fn user(conn: &Connection, name: &str) -> Id {
+    fn user(conn: &Conn, name: &str) -> Id {
         let user = User {
             id: Id::new(),
             name: name.into(),
@@ -211,7 +206,7 @@ mod tests {
         user.id
     }
 
-    fn message(conn: &Connection, ticket: Id, author: Id, body: &str, internal: bool) -> Message {
+    fn message(conn: &Conn, ticket: Id, author: Id, body: &str, internal: bool) -> Message {
         let at = now();
         let m = Message {
             id: Id::new(),

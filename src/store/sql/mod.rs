@@ -1,4 +1,4 @@
-//! Plain functions over a `&Connection`: the only SQL in attache.
+//! Plain functions over a `&Conn` (SQLite or PostgreSQL): the only SQL in attache.
 
 pub mod attachments;
 pub mod escalations;
@@ -7,33 +7,63 @@ pub mod maintenance;
 pub mod messages;
 pub mod meta;
 pub mod sessions;
+pub mod shared;
 mod ticket_match;
 pub mod tickets;
 pub mod users;
 
-use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
-use rusqlite::OptionalExtension;
+mod conn;
+pub(crate) mod postgres;
+mod sqlite;
+mod value;
 
-use crate::domain::Timestamp;
+pub use conn::{optional, params, Column, Conn, Error, Params, Result, Row};
+pub use value::{FromValue, ToValue, Value, ValueRef};
+
+use crate::domain::{Sha256, Timestamp};
+use crate::ids::Id;
 
 /// Times are stored as their RFC 3339 text, which sorts in time order in SQL too.
-impl ToSql for Timestamp {
-    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(ToSqlOutput::from(self.to_string()))
+impl ToValue for Timestamp {
+    fn to_value(&self) -> Value<'_> {
+        Value::Text(self.to_string().into())
     }
 }
 
-impl FromSql for Timestamp {
-    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
-        let text = value.as_str()?;
-        Timestamp::parse(text)
-            .ok_or_else(|| FromSqlError::Other(format!("not a time: {text}").into()))
+impl FromValue for Timestamp {
+    fn from_value(value: ValueRef<'_>) -> Result<Self, String> {
+        match value {
+            ValueRef::Text(text) => {
+                Timestamp::parse(text).ok_or_else(|| format!("not a time: {text}"))
+            }
+            other => Err(other.unexpected("a time")),
+        }
     }
 }
 
-/// `query_row` that answers `None` for no row.
-pub(crate) fn optional<T>(result: rusqlite::Result<T>) -> rusqlite::Result<Option<T>> {
-    result.optional()
+/// Ids are stored as their 16 bytes.
+impl ToValue for Id {
+    fn to_value(&self) -> Value<'_> {
+        Value::Blob(std::borrow::Cow::Borrowed(&self.as_bytes()[..]))
+    }
+}
+
+impl FromValue for Id {
+    fn from_value(value: ValueRef<'_>) -> Result<Self, String> {
+        <[u8; 16]>::from_value(value).map(Id::from_bytes)
+    }
+}
+
+/// Content hashes are stored as their lowercase hex.
+impl FromValue for Sha256 {
+    fn from_value(value: ValueRef<'_>) -> Result<Self, String> {
+        match value {
+            ValueRef::Text(text) => {
+                Sha256::parse(text).ok_or_else(|| format!("not a SHA-256: {text}"))
+            }
+            other => Err(other.unexpected("a SHA-256")),
+        }
+    }
 }
 
 /// A LIKE pattern (with `ESCAPE '\'`) matching text that contains `needle` literally.
@@ -45,8 +75,8 @@ pub(crate) fn contains_pattern(needle: &str) -> String {
     format!("%{escaped}%")
 }
 
-/// Named parameters as rusqlite takes them, from a list that owns its values.
-pub(crate) fn named(params: &[(String, Box<dyn ToSql>)]) -> Vec<(&str, &dyn ToSql)> {
+/// Named parameters as `Conn` takes them, from a list that owns its values.
+pub(crate) fn named(params: &[(String, Box<dyn ToValue>)]) -> Vec<(&str, &dyn ToValue)> {
     params
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_ref()))

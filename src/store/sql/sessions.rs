@@ -1,6 +1,6 @@
 //! Web UI sessions.
 
-use rusqlite::{params, Connection};
+use super::{params, Conn, Result};
 
 use super::optional;
 use super::users::user;
@@ -15,7 +15,7 @@ pub struct NewSession<'a> {
     pub expires_at: &'a Timestamp,
 }
 
-pub fn insert(conn: &Connection, s: &NewSession) -> rusqlite::Result<()> {
+pub fn insert(conn: &Conn, s: &NewSession) -> Result<()> {
     conn.execute(
         "INSERT INTO sessions (id, token_hash, key_id, csrf, created_at, expires_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -33,10 +33,10 @@ pub fn insert(conn: &Connection, s: &NewSession) -> rusqlite::Result<()> {
 
 /// The user, key, scopes and CSRF token of a live session whose key is not revoked.
 pub fn live(
-    conn: &Connection,
+    conn: &Conn,
     token_hash: &[u8],
     now: &Timestamp,
-) -> rusqlite::Result<Option<(User, Id, Scopes, String)>> {
+) -> Result<Option<(User, Id, Scopes, String)>> {
     optional(conn.query_row(
         "SELECT u.*, k.id AS key_id, k.scopes AS scopes, s.csrf AS csrf
          FROM sessions s JOIN api_keys k ON k.id = s.key_id JOIN users u ON u.id = k.user_id
@@ -54,11 +54,14 @@ pub fn live(
     ))
 }
 
-pub fn delete(conn: &Connection, token_hash: &[u8]) -> rusqlite::Result<()> {
-    conn.execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
+pub fn delete(conn: &Conn, token_hash: &[u8]) -> Result<()> {
+    conn.execute(
+        "DELETE FROM sessions WHERE token_hash = ?1",
+        params![token_hash],
+    )?;
     Ok(())
 }
 
-pub fn delete_expired(conn: &Connection, now: &Timestamp) -> rusqlite::Result<usize> {
-    conn.execute("DELETE FROM sessions WHERE expires_at <= ?1", [now])
+pub fn delete_expired(conn: &Conn, now: &Timestamp) -> Result<usize> {
+    conn.execute("DELETE FROM sessions WHERE expires_at <= ?1", params![now])
 }

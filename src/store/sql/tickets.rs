@@ -1,7 +1,6 @@
 //! Tickets: stored, found, and listed by what they match.
 
-use rusqlite::types::ToSql;
-use rusqlite::{params, Connection, Row};
+use super::{params, Conn, Result, Row, ToValue};
 
 pub use super::ticket_match::{CategoryMatch, TextMatch, TicketMatch, TicketSort};
 use super::{contains_pattern, named, optional};
@@ -15,7 +14,7 @@ const TICKET_COLUMNS: &str =
     (SELECT count(*) FROM attachments a WHERE a.ticket_id = t.id AND a.pending_until IS NULL)
         AS attachment_count";
 
-fn ticket(row: &Row) -> rusqlite::Result<Ticket> {
+fn ticket(row: &Row) -> Result<Ticket> {
     let status: String = row.get("status")?;
     Ok(Ticket {
         id: row.get("id")?,
@@ -31,14 +30,14 @@ fn ticket(row: &Row) -> rusqlite::Result<Ticket> {
         resolved_at: row.get("resolved_at")?,
         closed_at: row.get("closed_at")?,
         due_date: row.get("due_date")?,
-        cc_addresses: CcAddresses::from_db(&row.get::<_, String>("cc_addresses")?),
+        cc_addresses: CcAddresses::from_db(&row.get::<String>("cc_addresses")?),
         priority_reason: row.get("priority_reason")?,
         escalation: escalation(row)?,
         attachment_count: row.get("attachment_count")?,
     })
 }
 
-fn escalation(row: &Row) -> rusqlite::Result<Option<Escalation>> {
+fn escalation(row: &Row) -> Result<Option<Escalation>> {
     let at: Option<Timestamp> = row.get("escalated_at")?;
     let reason: Option<String> = row.get("escalation_reason")?;
     Ok(at.map(|at| Escalation {
@@ -48,7 +47,7 @@ fn escalation(row: &Row) -> rusqlite::Result<Option<Escalation>> {
 }
 
 /// Inserts a ticket with the next number; returns that number. Call inside a write transaction.
-pub fn insert_ticket(conn: &Connection, t: &Ticket) -> rusqlite::Result<i64> {
+pub fn insert_ticket(conn: &Conn, t: &Ticket) -> Result<i64> {
     conn.query_row(
         "INSERT INTO tickets (id, number, subject, status, priority, department, category,
                               requester_id, created_at, updated_at, resolved_at, closed_at,
@@ -75,9 +74,9 @@ pub fn insert_ticket(conn: &Connection, t: &Ticket) -> rusqlite::Result<i64> {
     )
 }
 
-pub fn ticket_by_id(conn: &Connection, id: Id) -> rusqlite::Result<Option<Ticket>> {
+pub fn ticket_by_id(conn: &Conn, id: Id) -> Result<Option<Ticket>> {
     let sql = format!("SELECT {TICKET_COLUMNS} FROM tickets t WHERE t.id = ?1");
-    optional(conn.query_row(&sql, [id], ticket))
+    optional(conn.query_row(&sql, params![id], ticket))
 }
 
 #[derive(Default, Clone, Debug)]
@@ -127,7 +126,7 @@ impl TicketFilter {
         sql
     }
 
-    fn params(&self) -> Vec<(String, Box<dyn ToSql>)> {
+    fn params(&self) -> Vec<(String, Box<dyn ToValue>)> {
         let m = &self.matches;
         let pattern = |q: Option<&str>| q.map(contains_pattern);
         let category = m.category.as_ref();
@@ -136,7 +135,7 @@ impl TicketFilter {
             let names: Vec<&str> = m.statuses.iter().map(|s| s.as_str()).collect();
             format!(",{},", names.join(","))
         });
-        let fixed: Vec<(&str, Box<dyn ToSql>)> = vec![
+        let fixed: Vec<(&str, Box<dyn ToValue>)> = vec![
             (":nothing", Box::new(m.nothing)),
             (":requester", Box::new(self.requester)),
             (":status", Box::new(self.status.map(Status::as_str))),
@@ -171,7 +170,7 @@ impl TicketFilter {
                 Box::new(m.text.as_ref().map(|t| t.key_prefix.clone())),
             ),
         ];
-        let mut params: Vec<(String, Box<dyn ToSql>)> = fixed
+        let mut params: Vec<(String, Box<dyn ToValue>)> = fixed
             .into_iter()
             .map(|(name, value)| (name.to_owned(), value))
             .collect();
@@ -205,13 +204,13 @@ impl TicketFilter {
     }
 }
 
-pub fn count_tickets(conn: &Connection, f: &TicketFilter) -> rusqlite::Result<u64> {
+pub fn count_tickets(conn: &Conn, f: &TicketFilter) -> Result<u64> {
     let sql = format!("SELECT count(*) {}", f.matching());
     conn.query_row(&sql, named(&f.params()).as_slice(), |r| r.get(0))
 }
 
 /// One page of the tickets `f` covers, newest first unless it says otherwise.
-pub fn list_tickets(conn: &Connection, f: &TicketFilter) -> rusqlite::Result<Vec<Ticket>> {
+pub fn list_tickets(conn: &Conn, f: &TicketFilter) -> Result<Vec<Ticket>> {
     let sql = format!(
         "SELECT {TICKET_COLUMNS} {} ORDER BY {} LIMIT :limit OFFSET :offset",
         f.matching(),
@@ -220,13 +219,11 @@ pub fn list_tickets(conn: &Connection, f: &TicketFilter) -> rusqlite::Result<Vec
     let mut params = f.params();
     params.push((":limit".to_owned(), Box::new(f.limit)));
     params.push((":offset".to_owned(), Box::new(f.offset)));
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(named(&params).as_slice(), ticket)?;
-    rows.collect()
+    conn.query_map(&sql, named(&params).as_slice(), ticket)
 }
 
 /// Stores every field a change may touch.
-pub fn update_ticket(conn: &Connection, t: &Ticket) -> rusqlite::Result<()> {
+pub fn update_ticket(conn: &Conn, t: &Ticket) -> Result<()> {
     conn.execute(
         "UPDATE tickets SET subject = ?2, status = ?3, updated_at = ?4, priority = ?5,
                 category = ?6, resolved_at = ?7, closed_at = ?8, due_date = ?9
@@ -249,23 +246,30 @@ pub fn update_ticket(conn: &Connection, t: &Ticket) -> rusqlite::Result<()> {
 /// Deletes a ticket with its messages and attachments (their rows: the caller removes the
 /// files no attachment names any more). Returns the ids of the deleted attachments and the
 /// hashes they named.
-pub fn delete_ticket(conn: &Connection, id: Id) -> rusqlite::Result<(Vec<Id>, Vec<Sha256>)> {
-    let mut stmt = conn.prepare("SELECT id, sha256 FROM attachments WHERE ticket_id = ?1")?;
-    let rows: Vec<(Id, String)> = stmt
-        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    conn.execute("DELETE FROM attachments WHERE ticket_id = ?1", [id])?;
-    conn.execute("DELETE FROM messages WHERE ticket_id = ?1", [id])?;
-    conn.execute("DELETE FROM ticket_events WHERE ticket_id = ?1", [id])?;
-    conn.execute("DELETE FROM ticket_contacts WHERE ticket_id = ?1", [id])?;
-    conn.execute("DELETE FROM tickets WHERE id = ?1", [id])?;
+pub fn delete_ticket(conn: &Conn, id: Id) -> Result<(Vec<Id>, Vec<Sha256>)> {
+    let rows: Vec<(Id, String)> = conn.query_map(
+        "SELECT id, sha256 FROM attachments WHERE ticket_id = ?1",
+        params![id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    conn.execute("DELETE FROM attachments WHERE ticket_id = ?1", params![id])?;
+    conn.execute("DELETE FROM messages WHERE ticket_id = ?1", params![id])?;
+    conn.execute(
+        "DELETE FROM ticket_events WHERE ticket_id = ?1",
+        params![id],
+    )?;
+    conn.execute(
+        "DELETE FROM ticket_contacts WHERE ticket_id = ?1",
+        params![id],
+    )?;
+    conn.execute("DELETE FROM tickets WHERE id = ?1", params![id])?;
     let mut hashes: Vec<Sha256> = rows.iter().filter_map(|(_, h)| Sha256::parse(h)).collect();
     hashes.sort_by_key(|h| h.0);
     hashes.dedup();
     Ok((rows.into_iter().map(|(id, _)| id).collect(), hashes))
 }
 
-pub fn touch_ticket(conn: &Connection, id: Id, at: &Timestamp) -> rusqlite::Result<()> {
+pub fn touch_ticket(conn: &Conn, id: Id, at: &Timestamp) -> Result<()> {
     conn.execute(
         "UPDATE tickets SET updated_at = ?2 WHERE id = ?1",
         params![id, at],
@@ -275,11 +279,11 @@ pub fn touch_ticket(conn: &Connection, id: Id, at: &Timestamp) -> rusqlite::Resu
 
 /// When `requester` last opened a ticket with `priority` and a reason for it after `since`.
 pub fn last_alert_since(
-    conn: &Connection,
+    conn: &Conn,
     requester: Id,
     priority: &str,
     since: &Timestamp,
-) -> rusqlite::Result<Option<Timestamp>> {
+) -> Result<Option<Timestamp>> {
     conn.query_row(
         "SELECT max(created_at) FROM tickets WHERE requester_id = ?1 AND created_at > ?2
            AND priority = ?3 AND priority_reason IS NOT NULL",
@@ -290,10 +294,10 @@ pub fn last_alert_since(
 
 /// How many tickets `requester` opened after `since`, and when the oldest of them was opened.
 pub fn opened_since(
-    conn: &Connection,
+    conn: &Conn,
     requester: Id,
     since: &Timestamp,
-) -> rusqlite::Result<(u64, Option<Timestamp>)> {
+) -> Result<(u64, Option<Timestamp>)> {
     conn.query_row(
         "SELECT count(*), min(created_at) FROM tickets WHERE requester_id = ?1 AND created_at > ?2",
         params![requester, since],
@@ -308,7 +312,7 @@ mod tests {
     use crate::store::db::memory;
     use crate::store::sql::users::insert_user;
 
-    fn new_ticket(conn: &Connection, requester: Id, subject: &str) -> Ticket {
+    fn new_ticket(conn: &Conn, requester: Id, subject: &str) -> Ticket {
         let mut t = Ticket {
             id: Id::new(),
             number: 0,

@@ -1,10 +1,10 @@
-use rusqlite::{params, Connection, Row};
+use super::{params, Conn, Result, Row};
 
 use super::optional;
 use crate::domain::{ApiKey, Role, Scopes, Timestamp, User};
 use crate::ids::Id;
 
-pub(super) fn user(row: &Row) -> rusqlite::Result<User> {
+pub(super) fn user(row: &Row) -> Result<User> {
     let role: String = row.get("role")?;
     Ok(User {
         id: row.get("id")?,
@@ -14,7 +14,7 @@ pub(super) fn user(row: &Row) -> rusqlite::Result<User> {
     })
 }
 
-pub fn insert_user(conn: &Connection, user: &User) -> rusqlite::Result<()> {
+pub fn insert_user(conn: &Conn, user: &User) -> Result<()> {
     conn.execute(
         "INSERT INTO users (id, name, role, created_at) VALUES (?1, ?2, ?3, ?4)",
         params![user.id, user.name, user.role.as_str(), user.created_at],
@@ -22,22 +22,20 @@ pub fn insert_user(conn: &Connection, user: &User) -> rusqlite::Result<()> {
     Ok(())
 }
 
-pub fn user_by_name(conn: &Connection, name: &str) -> rusqlite::Result<Option<User>> {
-    optional(conn.query_row("SELECT * FROM users WHERE name = ?1", [name], user))
+pub fn user_by_name(conn: &Conn, name: &str) -> Result<Option<User>> {
+    optional(conn.query_row("SELECT * FROM users WHERE name = ?1", params![name], user))
 }
 
-pub fn user_by_id(conn: &Connection, id: Id) -> rusqlite::Result<Option<User>> {
-    optional(conn.query_row("SELECT * FROM users WHERE id = ?1", [id], user))
+pub fn user_by_id(conn: &Conn, id: Id) -> Result<Option<User>> {
+    optional(conn.query_row("SELECT * FROM users WHERE id = ?1", params![id], user))
 }
 
-pub fn list_users(conn: &Connection) -> rusqlite::Result<Vec<User>> {
-    let mut stmt = conn.prepare("SELECT * FROM users ORDER BY name")?;
-    let rows = stmt.query_map([], user)?;
-    rows.collect()
+pub fn list_users(conn: &Conn) -> Result<Vec<User>> {
+    conn.query_map("SELECT * FROM users ORDER BY name", params![], user)
 }
 
-pub fn count_users(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.query_row("SELECT count(*) FROM users", [], |r| r.get(0))
+pub fn count_users(conn: &Conn) -> Result<i64> {
+    conn.query_row("SELECT count(*) FROM users", params![], |r| r.get(0))
 }
 
 pub struct NewKey<'a> {
@@ -52,7 +50,7 @@ pub struct NewKey<'a> {
     pub sk_scheme: Option<u8>,
 }
 
-pub fn insert_key(conn: &Connection, key: &NewKey) -> rusqlite::Result<()> {
+pub fn insert_key(conn: &Conn, key: &NewKey) -> Result<()> {
     conn.execute(
         "INSERT INTO api_keys (id, user_id, key_hash, prefix, scopes, label, created_at, sk_scheme)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -71,15 +69,12 @@ pub fn insert_key(conn: &Connection, key: &NewKey) -> rusqlite::Result<()> {
 }
 
 /// The user and scopes of an unrevoked key, by the hash of its secret.
-pub fn key_owner(
-    conn: &Connection,
-    key_hash: &[u8],
-) -> rusqlite::Result<Option<(User, Id, Scopes)>> {
+pub fn key_owner(conn: &Conn, key_hash: &[u8]) -> Result<Option<(User, Id, Scopes)>> {
     optional(conn.query_row(
         "SELECT u.*, k.id AS key_id, k.scopes AS scopes FROM api_keys k
          JOIN users u ON u.id = k.user_id
          WHERE k.key_hash = ?1 AND k.revoked_at IS NULL",
-        [key_hash],
+        params![key_hash],
         |row| {
             let scopes: String = row.get("scopes")?;
             Ok((user(row)?, row.get("key_id")?, Scopes::from_db(&scopes)))
@@ -88,42 +83,37 @@ pub fn key_owner(
 }
 
 /// How the SK of an AK/SK pair is derived, by the AK's hash (`None`: no such unrevoked pair).
-pub fn sk_scheme(conn: &Connection, key_hash: &[u8]) -> rusqlite::Result<Option<u8>> {
+pub fn sk_scheme(conn: &Conn, key_hash: &[u8]) -> Result<Option<u8>> {
     optional(conn.query_row(
         "SELECT sk_scheme FROM api_keys WHERE key_hash = ?1 AND revoked_at IS NULL",
-        [key_hash],
-        |row| row.get::<_, Option<u8>>(0),
+        params![key_hash],
+        |row| row.get::<Option<u8>>(0),
     ))
     .map(Option::flatten)
 }
 
-pub fn list_keys(conn: &Connection, user_name: Option<&str>) -> rusqlite::Result<Vec<ApiKey>> {
-    let mut stmt = conn.prepare(
+pub fn list_keys(conn: &Conn, user_name: Option<&str>) -> Result<Vec<ApiKey>> {
+    conn.query_map(
         "SELECT k.*, u.name AS user_name FROM api_keys k JOIN users u ON u.id = k.user_id
          WHERE ?1 IS NULL OR u.name = ?1 ORDER BY k.id",
-    )?;
-    let rows = stmt.query_map([user_name], |row| {
-        let scopes: String = row.get("scopes")?;
-        Ok(ApiKey {
-            id: row.get("id")?,
-            user_name: row.get("user_name")?,
-            prefix: row.get("prefix")?,
-            scopes: Scopes::from_db(&scopes),
-            label: row.get("label")?,
-            created_at: row.get("created_at")?,
-            revoked_at: row.get("revoked_at")?,
-        })
-    })?;
-    rows.collect()
+        params![user_name],
+        |row| {
+            let scopes: String = row.get("scopes")?;
+            Ok(ApiKey {
+                id: row.get("id")?,
+                user_name: row.get("user_name")?,
+                prefix: row.get("prefix")?,
+                scopes: Scopes::from_db(&scopes),
+                label: row.get("label")?,
+                created_at: row.get("created_at")?,
+                revoked_at: row.get("revoked_at")?,
+            })
+        },
+    )
 }
 
 /// Revokes keys whose prefix or id (as text) equals `key`; returns how many.
-pub fn revoke_key(
-    conn: &Connection,
-    key: &str,
-    id: Option<Id>,
-    at: &Timestamp,
-) -> rusqlite::Result<usize> {
+pub fn revoke_key(conn: &Conn, key: &str, id: Option<Id>, at: &Timestamp) -> Result<usize> {
     conn.execute(
         "UPDATE api_keys SET revoked_at = ?3
          WHERE revoked_at IS NULL AND (prefix = ?1 OR id = ?2)",
