@@ -599,56 +599,108 @@ fn version_prints_the_version() {
     assert_eq!(out.trim(), format!("attache {}", env!("CARGO_PKG_VERSION")));
 }
 
+/// The SHA-256 of each migration in migrations/.
+const SQLITE_MIGRATIONS: [(&str, &str); 7] = [
+    (
+        "V1__initial.sql",
+        "ce04a3b8de653bf8bc9ac4f86fcd9f63a55742e520b4fb2e79ccc2b92b4a9b89",
+    ),
+    (
+        "V2__secret_key_scheme.sql",
+        "452c70172215b48eac127a8208a88994c443985b6b77bdf466570a034cf89da6",
+    ),
+    (
+        "V3__message_visibility.sql",
+        "5d52efef83d7d39c3d7450f235611eb8475cfaafe999a5a6114ac383bcda8692",
+    ),
+    (
+        "V4__ticket_status.sql",
+        "4a5cdd0ba285df138308af51d2b30d4d69f11df8b6ec476b6261ceb9d731f1b5",
+    ),
+    (
+        "V5__ticket_cc_and_alerts.sql",
+        "ba8f527e572bcef257514f96fc908e22f1966b330c1a37e4332ed1884b019fd7",
+    ),
+    (
+        "V6__case_events.sql",
+        "f61cf420b72f005872c44e939185c836d9d4141bc6e532c119d2ccf465a9d3fc",
+    ),
+    (
+        "V7__ticket_escalation.sql",
+        "fa8dacf57db0123c74db1aea8a84c96b99a21ae66aebd51324c08fa562482ef9",
+    ),
+];
+
+/// The same versions in PostgreSQL's dialect: migrations-postgres/, outside migrations/
+/// because refinery embeds a folder with its subfolders.
+const POSTGRES_MIGRATIONS: [(&str, &str); 7] = [
+    (
+        "V1__initial.sql",
+        "1c79cc54e9874da150cf9805dc83fabdff5e9b701c17886ea3522cca1da05b48",
+    ),
+    (
+        "V2__secret_key_scheme.sql",
+        "be1ca499128927541b26eaac6ca56ab047eafed1c7776aa418df6fa51e197573",
+    ),
+    (
+        "V3__message_visibility.sql",
+        "f895643aee0b745c9c4097b46aff4cfcfd344fb030807d24d8ea151569a6dd1a",
+    ),
+    (
+        "V4__ticket_status.sql",
+        "3090cb60e8e14dd608715a5f74aa81fe79ee42d90b1713e8e6e639e00dbe513c",
+    ),
+    (
+        "V5__ticket_cc_and_alerts.sql",
+        "fc9c9d932a57ef25bdc566554a794bd4529e18c234db27fe6b08200ecfd0d32c",
+    ),
+    (
+        "V6__case_events.sql",
+        "d78b445829e59e4fb9420aa7406004a7b14f1542948aee6e378dd1e07304e4b6",
+    ),
+    (
+        "V7__ticket_escalation.sql",
+        "a45086772e0a8190cf18b54a059758932b47eb03052954b79b7c3cd71fdfb4eb",
+    ),
+];
+
 /// Migrations are never edited once released: each one's bytes are pinned here. A new one is
 /// added to the list; an old one changed fails this test (and refinery's checksum at start).
 #[test]
 fn released_migrations_are_never_edited() {
-    let pinned = [
-        (
-            "V1__initial.sql",
-            "ce04a3b8de653bf8bc9ac4f86fcd9f63a55742e520b4fb2e79ccc2b92b4a9b89",
-        ),
-        (
-            "V2__secret_key_scheme.sql",
-            "452c70172215b48eac127a8208a88994c443985b6b77bdf466570a034cf89da6",
-        ),
-        (
-            "V3__message_visibility.sql",
-            "5d52efef83d7d39c3d7450f235611eb8475cfaafe999a5a6114ac383bcda8692",
-        ),
-        (
-            "V4__ticket_status.sql",
-            "4a5cdd0ba285df138308af51d2b30d4d69f11df8b6ec476b6261ceb9d731f1b5",
-        ),
-        (
-            "V5__ticket_cc_and_alerts.sql",
-            "ba8f527e572bcef257514f96fc908e22f1966b330c1a37e4332ed1884b019fd7",
-        ),
-        (
-            "V6__case_events.sql",
-            "f61cf420b72f005872c44e939185c836d9d4141bc6e532c119d2ccf465a9d3fc",
-        ),
-        (
-            "V7__ticket_escalation.sql",
-            "fa8dacf57db0123c74db1aea8a84c96b99a21ae66aebd51324c08fa562482ef9",
-        ),
-    ];
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let sqlite_files = migration_files("migrations");
+    assert_eq!(
+        sqlite_files.len(),
+        migrate::latest() as usize,
+        "one file per version, no gaps"
+    );
+    assert_eq!(
+        migration_files("migrations-postgres"),
+        sqlite_files,
+        "the same versions and names for both databases"
+    );
+    for (folder, pinned) in [
+        ("migrations", SQLITE_MIGRATIONS),
+        ("migrations-postgres", POSTGRES_MIGRATIONS),
+    ] {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(folder);
+        for (name, sha) in pinned {
+            assert_eq!(
+                hex_sha256(&fs::read(dir.join(name)).unwrap()),
+                sha,
+                "{folder}/{name} was edited"
+            );
+        }
+    }
+}
+
+/// The file names in a migrations folder, in version order.
+fn migration_files(folder: &str) -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(folder);
     let mut found: Vec<String> = fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     found.sort_by_key(|name| name[1..name.find("__").unwrap()].parse::<u32>().unwrap());
-    assert_eq!(
-        found.len(),
-        migrate::latest() as usize,
-        "one file per version, no gaps"
-    );
-    for (name, sha) in pinned {
-        assert_eq!(
-            hex_sha256(&fs::read(dir.join(name)).unwrap()),
-            sha,
-            "{name} was edited"
-        );
-    }
+    found
 }

@@ -38,20 +38,42 @@ fn blob_stores() -> &'static Mutex<HashMap<PathBuf, String>> {
     STORES.get_or_init(Mutex::default)
 }
 
+/// The same for the database, when the tests run on PostgreSQL: one per data directory.
+fn databases() -> &'static Mutex<HashMap<PathBuf, String>> {
+    static DATABASES: OnceLock<Mutex<HashMap<PathBuf, String>>> = OnceLock::new();
+    DATABASES.get_or_init(Mutex::default)
+}
+
+/// What `data_dir` was given in `map`, or what `new` makes for a first server on it (kept), or
+/// `None` when the tests run on the default.
+fn for_data_dir(
+    map: &Mutex<HashMap<PathBuf, String>>,
+    data_dir: &Path,
+    new: impl FnOnce() -> Option<String>,
+) -> Option<String> {
+    let mut map = map.lock().unwrap();
+    match map.get(data_dir) {
+        Some(spec) => Some(spec.clone()),
+        None => Some(map.entry(data_dir.to_owned()).or_insert(new()?).clone()),
+    }
+}
+
 /// `--blob-store` and its credentials for a command on `data_dir`: the store a server on that
 /// directory was given (a new one for a first server), or nothing on the local store.
 fn with_blob_store(command: &mut Command, data_dir: &Path) {
-    let mut stores = blob_stores().lock().unwrap();
-    let spec = match stores.get(data_dir) {
-        Some(spec) => spec.clone(),
-        None => match super::s3::test_blob_store() {
-            Some(spec) => stores.entry(data_dir.to_owned()).or_insert(spec).clone(),
-            None => return,
-        },
-    };
-    command
-        .args(["--blob-store", &spec])
-        .envs(super::s3::credentials_env());
+    if let Some(spec) = for_data_dir(blob_stores(), data_dir, super::s3::test_blob_store) {
+        command
+            .args(["--blob-store", &spec])
+            .envs(super::s3::credentials_env());
+    }
+}
+
+/// `--database` for a command on `data_dir`: the PostgreSQL database of that directory's
+/// servers (a new one for a first server), or nothing on SQLite in the data directory.
+fn with_database(command: &mut Command, data_dir: &Path) {
+    if let Some(url) = for_data_dir(databases(), data_dir, super::postgres::test_database) {
+        command.args(["--database", &url]);
+    }
 }
 
 /// The same on the address `listen` (the URL it announces is its public one).
@@ -64,6 +86,9 @@ pub fn serve_on(listen: &str, data_dir: &Path, extra: &[&str]) -> Running {
         command.envs(super::s3::credentials_env());
     } else {
         with_blob_store(&mut command, data_dir);
+    }
+    if !extra.contains(&"--database") {
+        with_database(&mut command, data_dir);
     }
     let mut child = command
         .args(extra)
@@ -117,6 +142,9 @@ pub fn attache(args: &[&str]) -> (bool, String, String) {
     if let Some(dir) = data_dir {
         if !args.contains(&"--blob-store") {
             with_blob_store(&mut command, Path::new(dir));
+        }
+        if !args.contains(&"--database") {
+            with_database(&mut command, Path::new(dir));
         }
     }
     let out = command.output().unwrap();

@@ -5,6 +5,7 @@
 pub mod aksk;
 pub mod binary;
 pub mod hostup;
+pub mod postgres;
 pub mod python;
 pub mod s3;
 pub mod waldur;
