@@ -422,17 +422,10 @@ async fn after_rotation_new_urls_use_the_new_key_and_old_ones_stay_valid() {
     };
 
     // The command line rotates while the server runs.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_attache"))
-        .args(["secret", "rotate", "--data-dir"])
-        .arg(app.data_dir())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let new_kid = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let dir = app.data_dir().to_str().unwrap();
+    let (ok, out, err) = common::binary::attache(&["secret", "rotate", "--data-dir", dir]);
+    assert!(ok, "{err}");
+    let new_kid = out.trim().to_owned();
     assert_ne!(new_kid, kid_of(&old));
 
     let started = std::time::Instant::now();

@@ -55,7 +55,7 @@ fn migrations_apply_in_order_to_a_database_of_their_own() {
     assert!(migrated.starts_with(&format!("postgres://attache@127.0.0.1:{port}/attache_")));
 
     let files = migrations();
-    assert_eq!(files.len(), 7, "{files:?}");
+    assert_eq!(files.len(), 8, "{files:?}");
     for file in &files {
         cluster.psql_file(database_name(&migrated), file);
     }
@@ -69,7 +69,10 @@ fn migrations_apply_in_order_to_a_database_of_their_own() {
             "blobs",
             "messages",
             "meta",
+            "seen_signatures",
+            "server_secrets",
             "sessions",
+            "signing_keys",
             "ticket_contacts",
             "ticket_events",
             "tickets",

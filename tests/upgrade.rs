@@ -600,7 +600,7 @@ fn version_prints_the_version() {
 }
 
 /// The SHA-256 of each migration in migrations/.
-const SQLITE_MIGRATIONS: [(&str, &str); 7] = [
+const SQLITE_MIGRATIONS: [(&str, &str); 8] = [
     (
         "V1__initial.sql",
         "ce04a3b8de653bf8bc9ac4f86fcd9f63a55742e520b4fb2e79ccc2b92b4a9b89",
@@ -629,11 +629,15 @@ const SQLITE_MIGRATIONS: [(&str, &str); 7] = [
         "V7__ticket_escalation.sql",
         "fa8dacf57db0123c74db1aea8a84c96b99a21ae66aebd51324c08fa562482ef9",
     ),
+    (
+        "V8__shared_node_state.sql",
+        "ded66c8381af4ce89e7762968756c5958e3017ea68b26dbb4db512d5006c4c6b",
+    ),
 ];
 
 /// The same versions in PostgreSQL's dialect: migrations-postgres/, outside migrations/
 /// because refinery embeds a folder with its subfolders.
-const POSTGRES_MIGRATIONS: [(&str, &str); 7] = [
+const POSTGRES_MIGRATIONS: [(&str, &str); 8] = [
     (
         "V1__initial.sql",
         "1c79cc54e9874da150cf9805dc83fabdff5e9b701c17886ea3522cca1da05b48",
@@ -661,6 +665,10 @@ const POSTGRES_MIGRATIONS: [(&str, &str); 7] = [
     (
         "V7__ticket_escalation.sql",
         "a45086772e0a8190cf18b54a059758932b47eb03052954b79b7c3cd71fdfb4eb",
+    ),
+    (
+        "V8__shared_node_state.sql",
+        "c6f7744ebee5ce0b0f0098348641edd3b49de6f027292be0087d03adc0965f93",
     ),
 ];
 

@@ -152,7 +152,7 @@ async fn remove(core: &Core, caller: &Caller, attachment: Attachment) -> Result<
             Ok(sql::delete_blob_if_unreferenced(tx, &sha)?)
         })
         .await?;
-    core.open_blobs.forget(id);
+    super::forget::forget(core, vec![id]).await?;
     if last {
         remove_blob_if_unreferenced(core, sha).await?;
     }

@@ -8,6 +8,7 @@ pub mod attachments;
 pub mod downloads;
 pub mod escalations;
 pub mod events;
+pub mod forget;
 pub mod in_flight;
 pub mod ingest;
 pub mod messages;

@@ -10,7 +10,9 @@ use crate::core::attachments::remove_blob_if_unreferenced;
 use crate::core::Core;
 use crate::domain::now;
 use crate::error::Result;
+use crate::store::duty::DutyLock;
 use crate::store::sql::attachments as sql;
+use crate::store::sql::shared;
 
 /// Deletes the pending uploads whose time ran out, and their blobs when nothing else names
 /// them. Returns how many uploads went.
@@ -31,12 +33,35 @@ pub async fn sweep(core: &Core) -> Result<usize> {
         .await?;
     let (count, orphaned) = expired;
     if count > 0 {
-        core.open_blobs.forget_all();
+        super::forget::forget_all(core).await?;
     }
     for sha in orphaned {
         remove_blob_if_unreferenced(core, sha).await?;
     }
     Ok(count)
+}
+
+/// `sweep`, when no other node is sweeping (or running `gc`): the sweep is a duty (see
+/// `store::duty`). With a shared database the sweeping node also drops the AK/SK signatures
+/// whose window has passed.
+pub async fn sweep_as_duty(core: &Core, duty: &DutyLock) -> Result<usize> {
+    if !duty.try_take().await? {
+        return Ok(0);
+    }
+    let swept = sweep(core).await;
+    let forgotten = match core.db.is_postgres() {
+        true => core
+            .db
+            .run(|conn| Ok(shared::forget_signatures_before(conn, &now())?))
+            .await
+            .map(|_| ()),
+        false => Ok(()),
+    };
+    let released = duty.release().await;
+    let swept = swept?;
+    forgotten?;
+    released?;
+    Ok(swept)
 }
 
 /// How often the server sweeps: often enough that an upload outlives its TTL by little.

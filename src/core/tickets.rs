@@ -396,9 +396,7 @@ pub async fn delete(core: &Core, caller: &Caller, id: Id) -> Result<()> {
             Ok((attachments, gone))
         })
         .await?;
-    for attachment in attachments {
-        core.open_blobs.forget(attachment);
-    }
+    super::forget::forget(core, attachments).await?;
     for sha in hashes {
         super::attachments::remove_blob_if_unreferenced(core, sha).await?;
     }

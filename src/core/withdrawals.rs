@@ -72,9 +72,7 @@ pub async fn withdraw(core: &Core, caller: &Caller, ticket_id: Id, id: Id) -> Re
             Ok((Withdrawal::Withdrawn, removed, gone))
         })
         .await?;
-    for attachment in removed {
-        core.open_blobs.forget(attachment);
-    }
+    super::forget::forget(core, removed).await?;
     for sha in blobs {
         remove_blob_if_unreferenced(core, sha).await?;
     }

@@ -1,6 +1,7 @@
 //! `attache gc`: orphan blobs, stale temporary files and expired pending uploads.
 
 use super::*;
+use crate::store::duty::{Duty, DutyLock};
 
 /// How long an orphan object stays on an object store by default: an upload writes its
 /// object before its row commits, and re-writing one that `gc` took meanwhile would happen
@@ -20,6 +21,9 @@ pub fn gc(store: &StoreAt, grace: Option<Duration>) -> Result<String> {
         BlobLocation::Object(_) => OBJECT_STORE_GRACE,
     });
     let core = Core::open(config, String::new())?;
+    // One at a time with the servers' sweeps, on every node (a no-op on SQLite).
+    let duty = DutyLock::new(&core.db, Duty::Sweep);
+    duty.take_now().context("waiting for the sweep's lock")?;
     let expired = actix_web::rt::System::new()
         .block_on(pending::sweep(&core))
         .context("expiring pending uploads")?;

@@ -105,7 +105,7 @@ fn list_blobs(blobs: &Blobs) -> Result<blobs::Listing> {
 
 /// Runs `job` inside a write transaction (`BEGIN IMMEDIATE`). Its errors come back as they
 /// are, not as the server's generic internal error; it writes nothing, so none needs undoing.
-fn under_write_lock<R>(db: &Db, job: impl FnOnce(&Conn) -> Result<R>) -> Result<R> {
+fn under_write_lock<R: Send>(db: &Db, job: impl FnOnce(&Conn) -> Result<R> + Send) -> Result<R> {
     db.write_now(|tx| Ok(job(tx)))
         .context("taking the database's write lock")?
 }

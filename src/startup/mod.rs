@@ -19,6 +19,7 @@ use crate::api::{self, files, hostup, huawei, meta, native, openapi, problem};
 use crate::config::{Config, Tls};
 use crate::core::{pending, Core};
 use crate::error::Error;
+use crate::store::duty::{Duty, DutyLock};
 use crate::testing::deterministic::server_date;
 use crate::testing::{control, faults, journal, snapshots, TestMode};
 use crate::{connections, ratelimit, ui, unreadable};
@@ -244,16 +245,34 @@ impl Under {
 }
 
 /// Removes expired pending uploads, every `pending::sweep_interval`, for as long as the
-/// runtime lives.
+/// runtime lives; with several nodes on one database, whichever holds the sweep's lock.
 fn spawn_sweeper(core: Arc<Core>) {
     actix_web::rt::spawn(async move {
         let mut tick = actix_web::rt::time::interval(pending::sweep_interval(&core));
+        let duty = DutyLock::new(&core.db, Duty::Sweep);
         loop {
             tick.tick().await;
-            match pending::sweep(&core).await {
+            match pending::sweep_as_duty(&core, &duty).await {
                 Ok(0) => {}
                 Ok(swept) => tracing::info!(swept, "removed expired pending uploads"),
                 Err(err) => tracing::warn!(error = %err, "sweeping pending uploads failed"),
+            }
+        }
+    });
+}
+
+/// With the keys in a shared database: picks up a rotation made on another node (or by
+/// `attache secret rotate`) within a second.
+fn spawn_key_follower(core: Arc<Core>) {
+    if !core.db.is_postgres() {
+        return;
+    }
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            if let Err(err) = core.keyring.follow(&core.db).await {
+                tracing::warn!(error = %err, "reading the signing keys from the database failed");
             }
         }
     });
@@ -271,6 +290,8 @@ struct Layers {
 
 pub fn run(listener: TcpListener, core: Arc<Core>) -> std::io::Result<Server> {
     spawn_sweeper(core.clone());
+    spawn_key_follower(core.clone());
+    crate::core::forget::spawn_listener(&core);
     let data = web::Data::from(core.clone());
     // One limiter for all workers: built once, shared through its Arc.
     let test_mode = core.config.test_mode;

@@ -17,6 +17,7 @@ pub use super::database::Database;
 use super::database::PgManager;
 use crate::error::{Error, Result};
 use crate::store::migrate;
+use crate::store::sql::postgres::off_runtime;
 use crate::store::sql::{params, Conn};
 
 pub use super::database::DATABASE_FILE;
@@ -96,6 +97,10 @@ impl Db {
     /// Connects to PostgreSQL and migrates its schema (one node at a time: the migration
     /// holds a lock in the database).
     fn open_postgres(url: &str) -> anyhow::Result<Db> {
+        off_runtime(|| Db::connect_postgres(url))
+    }
+
+    fn connect_postgres(url: &str) -> anyhow::Result<Db> {
         let manager = PgManager::new(url)?;
         let described = manager.describe();
         let alone = Arc::new(manager.clone());
@@ -107,7 +112,7 @@ impl Db {
             .build(manager)
             .with_context(|| format!("connecting to {described}"))?;
         let mut conn = pool.get()?;
-        let migrated = migrate::postgres::migrate(&mut conn.client)
+        let migrated = migrate::postgres::migrate(conn.client())
             .with_context(|| format!("migrating {described}"))?;
         migrated.log();
         let mut db = Db::with_pool(Pool::Postgres(pool), migrated.to);
@@ -158,7 +163,7 @@ impl Db {
         F: FnOnce(&Conn) -> Result<R> + Send + 'static,
         R: Send + 'static,
     {
-        self.off_workers(move |db| db.run_now(job)).await
+        self.off_workers(move |db| db.run_here(job)).await
     }
 
     /// Runs SQL in a write transaction taken up front (`BEGIN IMMEDIATE` on SQLite, the write
@@ -169,7 +174,7 @@ impl Db {
         F: FnOnce(&Conn) -> Result<R> + Send + 'static,
         R: Send + 'static,
     {
-        self.off_workers(move |db| db.write_now(job)).await
+        self.off_workers(move |db| db.write_here(job)).await
     }
 
     /// Runs `job` on the blocking pool once one of the SQL permits is held.
@@ -215,6 +220,29 @@ impl Db {
     /// The same, for command-line tools that have no async runtime.
     pub fn run_now<F, R>(&self, job: F) -> Result<R>
     where
+        F: FnOnce(&Conn) -> Result<R> + Send,
+        R: Send,
+    {
+        match self.pool {
+            Pool::Sqlite(_) => self.run_here(job),
+            Pool::Postgres(_) => off_runtime(|| self.run_here(job)),
+        }
+    }
+
+    pub fn write_now<F, R>(&self, job: F) -> Result<R>
+    where
+        F: FnOnce(&Conn) -> Result<R> + Send,
+        R: Send,
+    {
+        match self.pool {
+            Pool::Sqlite(_) => self.write_here(job),
+            Pool::Postgres(_) => off_runtime(|| self.write_here(job)),
+        }
+    }
+
+    /// `run_now` on this thread, which may block (not inside a runtime, or on the blocking pool).
+    fn run_here<F, R>(&self, job: F) -> Result<R>
+    where
         F: FnOnce(&Conn) -> Result<R>,
     {
         match &self.pool {
@@ -223,7 +251,7 @@ impl Db {
         }
     }
 
-    pub fn write_now<F, R>(&self, job: F) -> Result<R>
+    fn write_here<F, R>(&self, job: F) -> Result<R>
     where
         F: FnOnce(&Conn) -> Result<R>,
     {

@@ -3,14 +3,17 @@
 //! database (`pg_advisory_lock`), taken on a connection of its own; a node that dies lets go
 //! of it with its connection. A single node on SQLite holds every duty.
 
+use std::sync::{Arc, Mutex};
+
 use crate::error::Result;
+use crate::store::sql::postgres::off_runtime;
 use crate::store::Db;
 
 /// The duties, each with its lock's key.
 #[derive(Clone, Copy, Debug)]
 pub enum Duty {
-    /// Removing expired pending uploads, and with them the AK/SK signatures past their window.
-    /// `gc` holds it too, so the two never remove files at once.
+    /// Removing expired pending uploads (and the AK/SK signatures past their window), and
+    /// `gc`: never two at once, on any node.
     Sweep,
 }
 
@@ -25,6 +28,11 @@ impl Duty {
 /// A node's hold on one duty, tried again each time the duty comes round.
 pub struct DutyLock {
     db: Db,
+    held: Arc<Mutex<Held>>,
+}
+
+struct Held {
+    db: Db,
     duty: Duty,
     /// The connection that holds (or tries for) the lock; made again after a failure.
     client: Option<postgres::Client>,
@@ -32,37 +40,71 @@ pub struct DutyLock {
 
 impl DutyLock {
     pub fn new(db: &Db, duty: Duty) -> DutyLock {
-        DutyLock {
+        let held = Held {
             db: db.clone(),
             duty,
             client: None,
+        };
+        DutyLock {
+            db: db.clone(),
+            held: Arc::new(Mutex::new(held)),
         }
     }
 
-    /// Takes the duty if no other node holds it; `false` when one does. Blocking.
-    pub fn try_take(&mut self) -> Result<bool> {
-        self.with_client(|client, key| {
-            let row = client.query_one("SELECT pg_try_advisory_lock($1)", &[&key])?;
-            Ok(row.get(0))
+    /// Takes the duty if no other node holds it; `false` when one does.
+    pub async fn try_take(&self) -> Result<bool> {
+        self.blocking(true, |held| {
+            held.with_client(|client, key| {
+                let row = client.query_one("SELECT pg_try_advisory_lock($1)", &[&key])?;
+                Ok(row.get(0))
+            })
+        })
+        .await
+    }
+
+    /// Lets another node take the duty.
+    pub async fn release(&self) -> Result<()> {
+        self.blocking((), Held::release).await
+    }
+
+    /// Waits until no other node holds the duty, then takes it (for commands: blocking).
+    pub fn take_now(&self) -> Result<()> {
+        let held = self.held.clone();
+        off_runtime(move || {
+            lock(&held)
+                .with_client(|client, key| {
+                    client.execute("SELECT pg_advisory_lock($1)", &[&key])?;
+                    Ok(true)
+                })
+                .map(|_| ())
         })
     }
 
-    /// Waits until no other node holds the duty, then takes it. Blocking.
-    pub fn take(&mut self) -> Result<()> {
-        self.with_client(|client, key| {
-            client.execute("SELECT pg_advisory_lock($1)", &[&key])?;
-            Ok(true)
-        })
-        .map(|_| ())
+    /// `job` on the blocking pool; `single_node` at once on SQLite, where one node holds all.
+    async fn blocking<R: Send + 'static>(
+        &self,
+        single_node: R,
+        job: impl FnOnce(&mut Held) -> Result<R> + Send + 'static,
+    ) -> Result<R> {
+        if !self.db.is_postgres() {
+            return Ok(single_node);
+        }
+        let held = self.held.clone();
+        self.db.blocking(move || job(&mut lock(&held))).await
     }
+}
 
-    /// Lets another node take the duty. Blocking.
-    pub fn release(&mut self) -> Result<()> {
+fn lock(held: &Mutex<Held>) -> std::sync::MutexGuard<'_, Held> {
+    held.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Held {
+    fn release(&mut self) -> Result<()> {
         let key = self.duty.key();
         if let Some(client) = &mut self.client {
             if let Err(err) = client.execute("SELECT pg_advisory_unlock($1)", &[&key]) {
                 // Closing the connection lets go of the lock as well.
-                self.client = None;
+                self.drop_client();
                 return Err(err.into());
             }
         }
@@ -83,9 +125,21 @@ impl DutyLock {
         match job(client, self.duty.key()) {
             Ok(taken) => Ok(taken),
             Err(err) => {
-                self.client = None;
+                self.drop_client();
                 Err(err.into())
             }
         }
+    }
+
+    fn drop_client(&mut self) {
+        if let Some(client) = self.client.take() {
+            off_runtime(move || drop(client));
+        }
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.drop_client();
     }
 }

@@ -70,6 +70,6 @@ pub async fn restore(core: &Core, name: &str) -> Result<()> {
         })
         .await?;
     // What the server keeps beside the database may name records that are gone now.
-    core.open_blobs.forget_all();
+    crate::core::forget::forget_all(core).await?;
     Ok(())
 }

@@ -58,6 +58,20 @@ fn for_data_dir(
     }
 }
 
+/// Records the blob store and database an in-process server on `data_dir` was given, so that
+/// commands on that directory name the same ones.
+pub fn adopt(data_dir: &Path, blob_store: Option<String>, database: Option<String>) {
+    if let Some(spec) = blob_store {
+        blob_stores()
+            .lock()
+            .unwrap()
+            .insert(data_dir.to_owned(), spec);
+    }
+    if let Some(url) = database {
+        databases().lock().unwrap().insert(data_dir.to_owned(), url);
+    }
+}
+
 /// `--blob-store` and its credentials for a command on `data_dir`: the store a server on that
 /// directory was given (a new one for a first server), or nothing on the local store.
 fn with_blob_store(command: &mut Command, data_dir: &Path) {

@@ -43,11 +43,24 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    // ATTACHE_LOG=warn (or any filter) shows the in-process servers' logs, as the binary's.
+    if let Ok(filter) = std::env::var("ATTACHE_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_test_writer()
+            .try_init();
+    }
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::new(dir.path().join("data"));
-    if let Some(spec) = s3::test_blob_store() {
-        config.blob_store = s3::parse(&spec);
+    let blob_store = s3::test_blob_store();
+    if let Some(spec) = &blob_store {
+        config.blob_store = s3::parse(spec);
     }
+    let database = postgres::test_database();
+    if let Some(url) = &database {
+        config.database = Some(attache::store::Database::Postgres(url.clone()));
+    }
+    binary::adopt(&config.data_dir, blob_store, database);
     config.rate_limit_per_minute = 0;
     config.workers = 2;
     adjust(&mut config);

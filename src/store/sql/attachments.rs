@@ -41,7 +41,8 @@ pub fn insert_blob_if_absent(
 /// How many distinct blobs are stored, and their bytes.
 pub fn blob_totals(conn: &Conn) -> Result<(i64, i64)> {
     conn.query_row(
-        "SELECT count(*), coalesce(sum(size_bytes), 0) FROM blobs",
+        // Cast: PostgreSQL sums BIGINT as NUMERIC.
+        "SELECT count(*), CAST(coalesce(sum(size_bytes), 0) AS BIGINT) FROM blobs",
         params![],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )
@@ -114,8 +115,8 @@ pub struct AttachmentFilter {
 }
 
 const VISIBLE: &str = "FROM attachments a JOIN tickets t ON t.id = a.ticket_id
-    WHERE a.pending_until IS NULL AND (?1 IS NULL OR t.requester_id = ?1)
-      AND (?2 IS NULL OR a.ticket_id = ?2)";
+    WHERE a.pending_until IS NULL AND (t.requester_id = ?1 OR ?1 IS NULL)
+      AND (a.ticket_id = ?2 OR ?2 IS NULL)";
 
 /// Attachments on tickets, newest first, one page of them.
 pub fn list_on_tickets(conn: &Conn, f: &AttachmentFilter) -> Result<Vec<Attachment>> {
@@ -190,7 +191,7 @@ pub struct Usage {
 
 pub fn usage_of(conn: &Conn, user: Id) -> Result<Usage> {
     conn.query_row(
-        "SELECT coalesce(sum(pending_until IS NOT NULL), 0), coalesce(sum(size_bytes), 0)
+        "SELECT count(pending_until), CAST(coalesce(sum(size_bytes), 0) AS BIGINT)
            FROM attachments WHERE uploaded_by = ?1",
         params![user],
         |r| {

@@ -117,13 +117,13 @@ pub struct MessageFilter {
 const MATCHING: &str = "FROM messages m JOIN tickets t ON t.id = m.ticket_id
     LEFT JOIN users u ON u.id = m.author_id
     WHERE NOT :nothing
-      AND (:requester IS NULL OR t.requester_id = :requester)
-      AND (:reader IS NULL OR m.internal = 0 OR m.author_id = :reader)
-      AND (:ticket IS NULL OR m.ticket_id = :ticket)
-      AND (:author IS NULL OR m.author_id = :author)
-      AND (:body IS NULL OR m.body LIKE :body ESCAPE '\\')
-      AND (:author_name IS NULL OR u.name LIKE :author_name ESCAPE '\\')
-      AND (:internal IS NULL OR m.internal = :internal)
+      AND (t.requester_id = :requester OR :requester IS NULL)
+      AND (m.internal = 0 OR m.author_id = :reader OR :reader IS NULL)
+      AND (m.ticket_id = :ticket OR :ticket IS NULL)
+      AND (m.author_id = :author OR :author IS NULL)
+      AND (m.body LIKE :body ESCAPE '\\' OR :body IS NULL)
+      AND (u.name LIKE :author_name ESCAPE '\\' OR :author_name IS NULL)
+      AND (m.internal = :internal OR :internal IS NULL)
       AND (:with_opening OR m.opening = 0)";
 
 impl MessageFilter {
@@ -158,7 +158,7 @@ impl MessageFilter {
                     MessageSort::Created => "m.created_at",
                     MessageSort::Updated => "coalesce(m.updated_at, m.created_at)",
                 };
-                format!("{column} {}", if *descending { "DESC" } else { "ASC" })
+                format!("{column} {}", super::direction(*descending))
             })
             .collect();
         let ascending = self

@@ -75,6 +75,15 @@ pub(crate) fn contains_pattern(needle: &str) -> String {
     format!("%{escaped}%")
 }
 
+/// An ORDER BY direction with SQLite's place for NULLs (first going up, last going down)
+/// said outright, since PostgreSQL's is the opposite.
+pub(crate) fn direction(descending: bool) -> &'static str {
+    match descending {
+        true => "DESC NULLS LAST",
+        false => "ASC NULLS FIRST",
+    }
+}
+
 /// Named parameters as `Conn` takes them, from a list that owns its values.
 pub(crate) fn named(params: &[(String, Box<dyn ToValue>)]) -> Vec<(&str, &dyn ToValue)> {
     params

@@ -17,22 +17,27 @@ const STATEMENTS: usize = 512;
 
 /// A pooled PostgreSQL connection with its prepared statements.
 pub struct PgClient {
-    pub(crate) client: Client,
+    /// Always `Some` but while being dropped.
+    client: Option<Client>,
     statements: HashMap<String, Statement>,
 }
 
 impl PgClient {
     pub fn new(client: Client) -> Self {
         PgClient {
-            client,
+            client: Some(client),
             statements: HashMap::new(),
         }
+    }
+
+    pub fn client(&mut self) -> &mut Client {
+        self.client.as_mut().expect("a client until dropped")
     }
 
     /// The connection outside any transaction.
     pub(crate) fn session(&mut self) -> PgSession<'_> {
         PgSession {
-            target: Target::Client(&mut self.client),
+            target: Target::Client(self.client.as_mut().expect("a client until dropped")),
             statements: &mut self.statements,
         }
     }
@@ -40,10 +45,36 @@ impl PgClient {
     /// A transaction, rolled back if dropped before `commit`.
     pub(crate) fn transaction(&mut self) -> Result<PgSession<'_>> {
         Ok(PgSession {
-            target: Target::Transaction(self.client.transaction()?),
+            target: Target::Transaction(
+                (self.client.as_mut().expect("a client until dropped")).transaction()?,
+            ),
             statements: &mut self.statements,
         })
     }
+}
+
+/// Closing a connection blocks on the client's own runtime, which may not happen on a thread
+/// that drives another (an actix worker): there it is closed on a thread of its own.
+impl Drop for PgClient {
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take() {
+            off_runtime(move || drop(client));
+        }
+    }
+}
+
+/// Runs `job` where the `postgres` client may block: here, or on a thread of its own when
+/// this thread is inside a tokio runtime (the client drives each connection with a runtime of
+/// its own, and tokio refuses to start one inside another). The blocking pool's threads, where
+/// `Db::run` sends SQL, may block, and call the client directly.
+pub fn off_runtime<R: Send>(job: impl FnOnce() -> R + Send) -> R {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return job();
+    }
+    std::thread::scope(|scope| match scope.spawn(job).join() {
+        Ok(value) => value,
+        Err(panic) => std::panic::resume_unwind(panic),
+    })
 }
 
 enum Target<'c> {
@@ -78,10 +109,11 @@ impl PgSession<'_> {
             return Ok(statement.clone());
         }
         let text = translate(sql, params);
-        let statement = match &mut self.target {
-            Target::Client(client) => client.prepare(&text)?,
-            Target::Transaction(tx) => tx.prepare(&text)?,
+        let prepared = match &mut self.target {
+            Target::Client(client) => client.prepare(&text),
+            Target::Transaction(tx) => tx.prepare(&text),
         };
+        let statement = prepared.inspect_err(|err| eprintln!("DEBUG prepare {err}: {text}"))?;
         if self.statements.len() >= STATEMENTS {
             self.statements.clear();
         }
@@ -143,8 +175,8 @@ fn binds<'v>(values: &'v [Value<'v>]) -> Vec<&'v (dyn ToSql + Sync)> {
 }
 
 /// The shared SQL text as PostgreSQL reads it: `?N` becomes `$N`; `:name` becomes `$k`, its
-/// place in the named list; and `LIKE`, which in attache's SQL means SQLite's match that
-/// ignores ASCII case, becomes `ILIKE`. Quoted text and identifiers are left alone, as are
+/// place in the named list; `LIKE`, which in attache's SQL means SQLite's match that ignores
+/// ASCII case, becomes `ILIKE`; and SQLite's `instr(text, part)` is PostgreSQL's `strpos`. Quoted text and identifiers are left alone, as are
 /// `::` casts.
 pub fn translate(sql: &str, params: &Params<'_>) -> String {
     let names: Vec<&str> = match params {
@@ -196,6 +228,8 @@ pub fn translate(sql: &str, params: &Params<'_>) -> String {
                 let word = &sql[at..at + len];
                 if word.eq_ignore_ascii_case("like") {
                     out.push_str("ILIKE");
+                } else if word.eq_ignore_ascii_case("instr") {
+                    out.push_str("strpos");
                 } else {
                     out.push_str(word);
                 }

@@ -98,23 +98,23 @@ pub struct TicketFilter {
 
 const MATCHING: &str = "FROM tickets t LEFT JOIN users u ON u.id = t.requester_id
     WHERE NOT :nothing
-      AND (:requester IS NULL OR t.requester_id = :requester)
-      AND (:status IS NULL OR t.status = :status)
-      AND (:subject IS NULL OR t.subject LIKE :subject ESCAPE '\\')
-      AND (:before IS NULL OR t.id < :before)
-      AND (:closed IS NULL OR (t.status = 'closed') = :closed)
-      AND (:escalated IS NULL OR (t.escalated_at IS NOT NULL) = :escalated)
-      AND (:number IS NULL OR t.number = :number)
-      AND (:id IS NULL OR t.id = :id)
-      AND (:opened_by IS NULL OR t.requester_id = :opened_by)
-      AND (:category IS NULL OR t.category = :category
-           OR (:category_or_none AND t.category IS NULL))
-      AND (:priority IS NULL OR t.priority = :priority
-           OR (:priority_or_none AND t.priority IS NULL))
-      AND (:statuses IS NULL OR instr(:statuses, ',' || t.status || ',') > 0)
-      AND (:department IS NULL OR t.department = :department)
-      AND (:text IS NULL OR t.subject LIKE :text ESCAPE '\\'
-           OR (:key_prefix || t.number) LIKE :text ESCAPE '\\')";
+      AND (t.requester_id = :requester OR :requester IS NULL)
+      AND (t.status = :status OR :status IS NULL)
+      AND (t.subject LIKE :subject ESCAPE '\\' OR :subject IS NULL)
+      AND (t.id < :before OR :before IS NULL)
+      AND ((t.status = 'closed') = :closed OR :closed IS NULL)
+      AND ((t.escalated_at IS NOT NULL) = :escalated OR :escalated IS NULL)
+      AND (t.number = :number OR :number IS NULL)
+      AND (t.id = :id OR :id IS NULL)
+      AND (t.requester_id = :opened_by OR :opened_by IS NULL)
+      AND (t.category = :category
+           OR (:category_or_none AND t.category IS NULL) OR :category IS NULL)
+      AND (t.priority = :priority
+           OR (:priority_or_none AND t.priority IS NULL) OR :priority IS NULL)
+      AND (instr(:statuses, ',' || t.status || ',') > 0 OR :statuses IS NULL)
+      AND (t.department = :department OR :department IS NULL)
+      AND (t.subject LIKE :text ESCAPE '\\'
+           OR (:key_prefix || t.number) LIKE :text ESCAPE '\\' OR :text IS NULL)";
 
 impl TicketFilter {
     /// `MATCHING`, and a condition for each substring of the requester's name.
@@ -187,13 +187,7 @@ impl TicketFilter {
         let mut keys: Vec<String> = self
             .order
             .iter()
-            .map(|(key, descending)| {
-                format!(
-                    "{} {}",
-                    key.column(),
-                    if *descending { "DESC" } else { "ASC" }
-                )
-            })
+            .map(|(key, descending)| format!("{} {}", key.column(), super::direction(*descending)))
             .collect();
         let ascending = self
             .order

@@ -95,7 +95,7 @@ pub fn sk_scheme(conn: &Conn, key_hash: &[u8]) -> Result<Option<u8>> {
 pub fn list_keys(conn: &Conn, user_name: Option<&str>) -> Result<Vec<ApiKey>> {
     conn.query_map(
         "SELECT k.*, u.name AS user_name FROM api_keys k JOIN users u ON u.id = k.user_id
-         WHERE ?1 IS NULL OR u.name = ?1 ORDER BY k.id",
+         WHERE u.name = ?1 OR ?1 IS NULL ORDER BY k.id",
         params![user_name],
         |row| {
             let scopes: String = row.get("scopes")?;
