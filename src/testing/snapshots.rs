@@ -1,5 +1,6 @@
 //! Named states of the database for tests: `POST /_attache/snapshots/{name}` copies it (with
-//! SQLite's online backup) to `test-snapshots/<name>.db` in the data directory, `…/restore`
+//! SQLite's online backup) to `test-snapshots/<name>.db` in the data directory (on PostgreSQL,
+//! into a schema of its own: `store::sql::snapshots`), `…/restore`
 //! copies it back into the live database. `reset` restores the state the server started in
 //! (its fixtures, its demo data, or nothing), kept as the snapshot `INITIAL`.
 //!
@@ -14,6 +15,7 @@ use rusqlite::Connection;
 use crate::core::Core;
 use crate::error::{Error, Result};
 use crate::store::sql::maintenance as sql;
+use crate::store::sql::snapshots as schemas;
 
 /// The state the server started in; not a name a test can take (names start with a letter
 /// or digit).
@@ -46,6 +48,10 @@ fn copy_out(conn: &mut Connection, path: &std::path::Path) -> Result<()> {
 }
 
 pub async fn take(core: &Core, name: &str) -> Result<()> {
+    if core.db.is_postgres() {
+        let name = name.to_owned();
+        return core.db.write(move |tx| Ok(schemas::take(tx, &name)?)).await;
+    }
     let path = path_of(core, name);
     core.db
         .run_sqlite(SNAPSHOTS, move |conn| copy_out(conn, &path))
@@ -54,12 +60,25 @@ pub async fn take(core: &Core, name: &str) -> Result<()> {
 
 /// The same, before the server runs: the state `reset` returns to.
 pub fn take_initial(core: &Core) -> Result<()> {
+    if core.db.is_postgres() {
+        return core.db.write_now(|tx| Ok(schemas::take(tx, INITIAL)?));
+    }
     let path = path_of(core, INITIAL);
     core.db.sqlite_now(SNAPSHOTS, |conn| copy_out(conn, &path))
 }
 
 /// Copies a snapshot back over the live database; `not_found` if there is none by that name.
 pub async fn restore(core: &Core, name: &str) -> Result<()> {
+    if core.db.is_postgres() {
+        let name = name.to_owned();
+        core.db
+            .write(move |tx| match schemas::exists(tx, &name)? {
+                true => Ok(schemas::restore(tx, &name)?),
+                false => Err(Error::NotFound("snapshot")),
+            })
+            .await?;
+        return crate::core::forget::forget_all(core).await;
+    }
     let path = path_of(core, name);
     if !path.exists() {
         return Err(Error::NotFound("snapshot"));

@@ -8,6 +8,7 @@ pub mod messages;
 pub mod meta;
 pub mod sessions;
 pub mod shared;
+pub mod snapshots;
 mod ticket_match;
 pub mod tickets;
 pub mod users;

@@ -1,0 +1,63 @@
+//! The test double's named snapshots on PostgreSQL: each a schema of its own
+//! (`attache_snapshot_<name>`) holding a copy of every table a test changes. On SQLite a
+//! snapshot is a copy of the database file (`maintenance::snapshot`). The node-shared keys and
+//! secrets are not part of a snapshot, as on SQLite, where they live in files.
+
+use super::{Conn, Result};
+
+/// The tables a snapshot holds, parents before children.
+const TABLES: [&str; 10] = [
+    "meta",
+    "users",
+    "api_keys",
+    "sessions",
+    "tickets",
+    "messages",
+    "ticket_events",
+    "ticket_contacts",
+    "blobs",
+    "attachments",
+];
+
+/// The schema of snapshot `name` (1 to 64 letters, digits, `-` and `_`: checked by the caller),
+/// quoted.
+fn schema(name: &str) -> String {
+    format!("\"attache_snapshot_{name}\"")
+}
+
+/// Copies the tables into snapshot `name`, replacing an older one. Call in a write transaction.
+pub fn take(conn: &Conn, name: &str) -> Result<()> {
+    let schema = schema(name);
+    let mut sql = format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema};");
+    for table in TABLES {
+        sql.push_str(&format!(
+            "CREATE TABLE {schema}.{table} AS SELECT * FROM public.{table};"
+        ));
+    }
+    conn.execute_batch(&sql)
+}
+
+pub fn exists(conn: &Conn, name: &str) -> Result<bool> {
+    let schema = format!("attache_snapshot_{name}");
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM information_schema.schemata WHERE schema_name = ?1)",
+        super::params![schema],
+        |r| r.get(0),
+    )
+}
+
+/// Puts snapshot `name` back in place of the tables' rows. Call in a write transaction.
+pub fn restore(conn: &Conn, name: &str) -> Result<()> {
+    let schema = schema(name);
+    let mut sql = format!("TRUNCATE {} RESTART IDENTITY;", TABLES.join(", "));
+    for table in TABLES {
+        sql.push_str(&format!(
+            "INSERT INTO public.{table} SELECT * FROM {schema}.{table};"
+        ));
+    }
+    sql.push_str(
+        "SELECT setval(pg_get_serial_sequence('ticket_events', 'id'),
+                       coalesce((SELECT max(id) FROM ticket_events), 0) + 1, false);",
+    );
+    conn.execute_batch(&sql)
+}
