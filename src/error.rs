@@ -239,6 +239,12 @@ impl From<postgres::Error> for Error {
         use postgres::error::SqlState;
         match err.code() {
             Some(&SqlState::DISK_FULL) => Error::InsufficientStorage,
+            // PostgreSQL's text cannot hold U+0000 (SQLite's can): refused as bad input.
+            Some(&SqlState::CHARACTER_NOT_IN_REPERTOIRE) => Error::invalid(
+                "",
+                "invalid_text",
+                "Text may not contain the NUL character (U+0000).",
+            ),
             // The server went away or is starting or stopping: this request was not done;
             // another attempt may reach it again.
             Some(&SqlState::ADMIN_SHUTDOWN | &SqlState::CANNOT_CONNECT_NOW) => Error::Busy {

@@ -7,7 +7,6 @@ mod common;
 use std::collections::{HashSet, VecDeque};
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
@@ -18,8 +17,6 @@ use common::{png, spawn_app, spawn_with, TestApp};
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-
-const BIN: &str = env!("CARGO_BIN_EXE_attache");
 
 struct Run {
     ok: bool,
@@ -39,18 +36,20 @@ impl Run {
 
 /// Runs `attache <args> --data-dir <dir>` off the async workers, so the in-process server
 /// keeps serving meanwhile.
+/// The command on `data_dir`, with the database and blob store its server was given.
 async fn attache(data_dir: &Path, args: &[&str]) -> Run {
-    let mut command = Command::new(BIN);
-    command.args(args).arg("--data-dir").arg(data_dir);
-    let out = actix_web::rt::task::spawn_blocking(move || command.output())
-        .await
-        .unwrap()
-        .unwrap();
-    Run {
-        ok: out.status.success(),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
+    let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    args.extend([
+        "--data-dir".to_owned(),
+        data_dir.to_str().unwrap().to_owned(),
+    ]);
+    let (ok, stdout, stderr) = actix_web::rt::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        common::binary::attache(&args)
+    })
+    .await
+    .unwrap();
+    Run { ok, stdout, stderr }
 }
 
 fn blob_path(data_dir: &Path, sha: &str) -> PathBuf {
