@@ -250,8 +250,8 @@ fn serve(
             seeded.keys.iter().for_each(print_key);
             let agent = seeded.keys.iter().find(|k| k.user.role == Role::Agent);
             examples = agent.zip(seeded.ticket).map(|(k, t)| curl_examples(&core.public_url, &k.secret, t));
-        } else if users::count_users(&core.db)? == 0 {
-            print_key(&users::create_key(&core.db, "admin", Role::Admin, None, "first admin")?);
+        } else if let Some(admin) = users::create_first_admin(&core.db)? {
+            print_key(&admin);
         }
         tracing::info!(url = %core.public_url, data_dir = %core.config.data_dir.display(), "attache is serving");
         eprintln!("attache is serving {} (data in {})", core.public_url, core.config.data_dir.display());

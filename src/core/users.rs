@@ -72,6 +72,42 @@ pub fn count_users(db: &Db) -> Result<i64> {
     db.run_now(|conn| Ok(sql::count_users(conn)?))
 }
 
+/// On a store with no user yet, creates `admin` and its key in one write transaction and
+/// returns the key; `None` when there is a user already. Nodes that start together on one
+/// empty database make one admin between them, not one each.
+pub fn create_first_admin(db: &Db) -> Result<Option<NewKey>> {
+    let secret = generate_secret();
+    let scopes = Role::Admin.allowed_scopes();
+    db.write_now(|tx| {
+        if sql::count_users(tx)? > 0 {
+            return Ok(None);
+        }
+        let user = User {
+            id: Id::new(),
+            name: "admin".to_owned(),
+            role: Role::Admin,
+            created_at: now(),
+        };
+        sql::insert_user(tx, &user)?;
+        let key = sql::NewKey {
+            id: Id::new(),
+            user_id: user.id,
+            key_hash: &hash(&secret),
+            prefix: &secret[..SHOWN_PREFIX_LEN],
+            scopes,
+            label: "first admin",
+            created_at: &now(),
+            sk_scheme: None,
+        };
+        sql::insert_key(tx, &key)?;
+        Ok(Some(NewKey {
+            secret: secret.clone(),
+            user,
+            scopes,
+        }))
+    })
+}
+
 /// Creates a key for `user_name`, creating the user with `role` when missing (the scripting
 /// contract of `attache key create`). `scopes: None` means all the user's role may have.
 pub fn create_key(
