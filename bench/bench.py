@@ -21,6 +21,7 @@ stopped by its PID, also on failure, and the work directory is removed at the en
 import argparse
 import base64
 import datetime
+import glob
 import http.client
 import json
 import os
@@ -402,6 +403,147 @@ def object_store(binary, s3s_fs, work, port, bodies, files, args):
         local = statistics.median(results.get(f"rss {label}", "attache"))
         remote = statistics.median(results.get(f"rss {label}", "attache-s3"))
         say(f"{'peak RSS ' + label + ' (MiB)':28} {local:10.1f} {remote:10.1f} {remote / local:9.2f}")
+
+
+class PostgresCluster:
+    """A PostgreSQL of the benchmark's own (Debian's server binaries), durable as in production
+    (fsync and synchronous commits on), run as the postgres user when this script is root."""
+
+    def __init__(self, work, port):
+        bindirs = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda d: int(d.split("/")[-2]))
+        if not bindirs:
+            raise RuntimeError("PostgreSQL's server is missing: apt-get install postgresql")
+        self.bin, self.port = bindirs[-1], port
+        self.dir = os.path.join(work, "postgres")
+        os.makedirs(self.dir)
+        self.as_user = []
+        if os.geteuid() == 0:
+            # The work directory is root's (0700): the postgres user must reach its folder.
+            os.chmod(work, 0o711)
+            shutil.chown(self.dir, "postgres", "postgres")
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+        subprocess.run(self.as_user + [f"{self.bin}/initdb", "-D", self.dir, "-A", "trust", "-U", "attache",
+                                       "-E", "UTF8", "--locale", "C"], check=True, capture_output=True)
+        self.proc = spawn(SERVER_CPU + self.as_user + [f"{self.bin}/postgres", "-D", self.dir, "-p", str(port),
+                                                        "-k", self.dir, "-c", "listen_addresses=127.0.0.1"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for_port(port, self.proc)
+        subprocess.run([f"{self.bin}/createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "attache", "attache"],
+                       check=True, capture_output=True)
+        self.url = f"postgres://attache@127.0.0.1:{port}/attache"
+
+    def pids(self):
+        return process_tree(self.proc.pid)
+
+    def stop(self):
+        subprocess.run(self.as_user + [f"{self.bin}/pg_ctl", "-D", self.dir, "stop", "-m", "fast"],
+                       capture_output=True)
+        stop(self.proc)
+
+
+class Node(Attache):
+    """One attache node on the shared PostgreSQL database and s3s-fs bucket."""
+
+    def __init__(self, binary, data, port, database, blob_store, first):
+        self.database, self.blob_store, self.first = database, blob_store, first
+        super().__init__(binary, data, port, ticket=first)
+
+    def start(self, ticket=True):
+        os.environ.update(ATTACHE_DATABASE=self.database, ATTACHE_BLOB_STORE=self.blob_store)
+        try:
+            if self.first:
+                return super().start(ticket)
+            self.proc = spawn(
+                SERVER_CPU + [self.binary, "serve", "--data-dir", self.data, "--listen", f"127.0.0.1:{self.port}",
+                              "--rate-limit", "0", "--workers", "1", "--max-attachments", str(MAX_PER_TICKET),
+                              "--max-uploads-in-flight", "1000"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            wait_for(self.base + "/healthz")
+        finally:
+            for name in ("ATTACHE_DATABASE", "ATTACHE_BLOB_STORE"):
+                os.environ.pop(name, None)
+
+
+def together(jobs):
+    """Runs the jobs on threads at once; returns their results in order."""
+    results = [None] * len(jobs)
+    errors = []
+
+    def run(i, job):
+        try:
+            results[i] = job()
+        except Exception as e:  # noqa: BLE001 - reported below, after every job ended
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+    return results
+
+
+def nodes(binary, s3s_fs, work, port, bodies, files, args):
+    """Uploads and downloads through two nodes against one, both on one PostgreSQL database and
+    one s3s-fs bucket, in the same run: the load is split between the nodes as a balancer would
+    (half the connections each, from two load generators at once), or all sent to one. Prints
+    the medians and the ratio; on a machine with fewer cores than the processes, the ratio says
+    what a second node costs rather than what it adds."""
+    results = Results()
+    postgres = PostgresCluster(work, port + 3)
+    bucket = os.path.join(work, "bucket")
+    os.makedirs(os.path.join(bucket, "bench"))
+    s3 = spawn(SERVER_CPU + [s3s_fs, "--host", "127.0.0.1", "--port", str(port + 2), "--access-key",
+                             AttacheS3.ACCESS, "--secret-key", AttacheS3.SECRET, bucket],
+               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for_port(port + 2, s3)
+    os.environ.update(AWS_ACCESS_KEY_ID=AttacheS3.ACCESS, AWS_SECRET_ACCESS_KEY=AttacheS3.SECRET)
+    spec = f"s3://bench?endpoint=http://127.0.0.1:{port + 2}&path_style=true"
+    a = b = None
+    try:
+        a = Node(binary, os.path.join(work, "node-a"), port, postgres.url, spec, first=True)
+        b = Node(binary, os.path.join(work, "node-b"), port + 1, postgres.url, spec, first=False)
+        b.key, b.upload_tickets = a.key, a.upload_tickets
+        url = a.add("100KB.png", files["100 KB"])
+        on_b = url.replace(f":{port}/", f":{port + 1}/")
+        half = max(1, args.connections // 2)
+        for run in range(args.runs):
+            for setup in (["1 node", "2 nodes"] if run % 2 == 0 else ["2 nodes", "1 node"]):
+                if setup == "1 node":
+                    rps = wrk(url, args.seconds, args.connections)["rps"]
+                else:
+                    rps = sum(r["rps"] for r in together([lambda: wrk(url, args.seconds, half),
+                                                          lambda: wrk(on_b, args.seconds, half)]))
+                results.add("dl 100 KB", setup, rps)
+                say(f"run {run + 1} download 100 KB {setup:8} {rps:10.0f} req/s")
+                connections = UPLOAD_CONNECTIONS["100 KB"]
+                if setup == "1 node":
+                    ok, total = oha(a.upload_request(bodies, "100 KB"), connections, seconds=args.seconds)
+                    rps = ok / total
+                else:
+                    split = together([lambda: oha(a.upload_request(bodies, "100 KB"), connections // 2,
+                                                  seconds=args.seconds),
+                                      lambda: oha(b.upload_request(bodies, "100 KB"), connections // 2,
+                                                  seconds=args.seconds)])
+                    rps = sum(ok / total for ok, total in split)
+                results.add("up 100 KB", setup, rps)
+                say(f"run {run + 1} upload 100 KB   {setup:8} {rps:10.0f} req/s")
+    finally:
+        for node in (a, b):
+            if node:
+                node.stop()
+        stop(s3)
+        postgres.stop()
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+            os.environ.pop(name, None)
+    say("")
+    say(f"{'req/s (median of ' + str(args.runs) + ')':28} {'1 node':>10} {'2 nodes':>10} {'2/1':>9}")
+    for key in ("dl 100 KB", "up 100 KB"):
+        one = statistics.median(results.get(key, "1 node"))
+        two = statistics.median(results.get(key, "2 nodes"))
+        say(f"{key:28} {one:10.0f} {two:10.0f} {two / one:9.2f}")
 
 
 class Nginx:
@@ -1089,6 +1231,9 @@ def main():
     parser.add_argument("--only-object-store", action="store_true",
                         help="downloads and uploads through the object store (s3s-fs) beside the local "
                              "store; print the ratios, write no report")
+    parser.add_argument("--only-nodes", action="store_true",
+                        help="uploads and downloads through two attache nodes against one, on PostgreSQL "
+                             "and one s3s-fs bucket; print the ratios, write no report")
     args = parser.parse_args()
     global OHA
     OHA = find_tool("oha")
@@ -1104,13 +1249,14 @@ def main():
     work = tempfile.mkdtemp(prefix="attache-bench-", dir=args.work_dir)
     results, notes = Results(), list(STANDING_NOTES)
     servers = []
-    if args.only_object_store:
+    if args.only_object_store or args.only_nodes:
         s3s_fs = os.path.join(TARGET, "s3-tools", "bin", "s3s-fs")
         if not os.path.exists(s3s_fs):
             raise RuntimeError(f"{s3s_fs} is missing: see .ci/run for how to build it")
         try:
             files = {f: content(n) for f, n in SIZES.items()}
-            object_store(args.binary, s3s_fs, work, port, Bodies(work, files), files, args)
+            run = nodes if args.only_nodes else object_store
+            run(args.binary, s3s_fs, work, port, Bodies(work, files), files, args)
         finally:
             for proc in list(PROCS):
                 stop(proc)
