@@ -204,6 +204,58 @@ async fn signed_url(base: &str, key: &str, ticket: &str, id: &str) -> String {
         .to_owned()
 }
 
+/// Three native tickets, each with two messages and two files: (ticket, file id, bytes).
+async fn tickets_with_files(base: &str, admin: &str, dana: &str) -> Vec<(String, String, Vec<u8>)> {
+    let mut files = Vec::new();
+    for n in 0..3 {
+        let subject = format!("ticket {n}");
+        let ticket = post_json(
+            &format!("{base}/v1/tickets"),
+            dana,
+            json!({ "subject": subject }),
+        )
+        .await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        for m in 0..2 {
+            let body = json!({ "body": format!("message {m} on {subject}") });
+            post_json(&format!("{base}/v1/tickets/{ticket}/messages"), admin, body).await;
+        }
+        for f in 0..2 {
+            let bytes = format!("file {f} of {subject}\n").repeat(100 * (f + 1));
+            let url = format!("{base}/v1/tickets/{ticket}/attachments");
+            let made = upload(&url, dana, &format!("f{f}.txt"), bytes.as_bytes(), &[]).await;
+            let id = made["id"].as_str().unwrap().to_owned();
+            files.push((ticket.clone(), id, bytes.into_bytes()));
+        }
+    }
+    files
+}
+
+/// A HostUp ticket and an upload left pending on it until a reply carries it: their ids.
+async fn hostup_pending_upload(base: &str, dana: &str) -> (String, String) {
+    let hostup = format!("{base}/api/v2/support");
+    let body = json!({"subject": "hostup", "message": "hi", "priority": "low",
+                      "departmentSlug": "support"});
+    let hostup_ticket = post_json(&format!("{hostup}/tickets"), dana, body).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let pending = upload(
+        &format!("{hostup}/attachments"),
+        dana,
+        "pending.txt",
+        b"carried after the move\n",
+        &[("ticketId", hostup_ticket.as_str())],
+    )
+    .await["attachmentId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (hostup_ticket, pending)
+}
+
 /// A single node with tickets, messages, files, a pending upload, keys of both kinds, a
 /// session and a rotated signing key, all made through the API and the command line.
 async fn make_install(data: &Path) -> Before {
@@ -222,57 +274,11 @@ async fn make_install(data: &Path) -> Before {
     let aksk = (ak.to_owned(), sk.to_owned());
     assert_eq!(aksk_status(&base, &aksk.0, &aksk.1).await, 200);
 
-    let mut files = Vec::new();
-    for n in 0..3 {
-        let subject = format!("ticket {n}");
-        let ticket = post_json(
-            &format!("{base}/v1/tickets"),
-            &dana,
-            json!({ "subject": subject }),
-        )
-        .await["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        for m in 0..2 {
-            let body = json!({ "body": format!("message {m} on {subject}") });
-            post_json(
-                &format!("{base}/v1/tickets/{ticket}/messages"),
-                &admin,
-                body,
-            )
-            .await;
-        }
-        for f in 0..2 {
-            let bytes = format!("file {f} of {subject}\n").repeat(100 * (f + 1));
-            let url = format!("{base}/v1/tickets/{ticket}/attachments");
-            let made = upload(&url, &dana, &format!("f{f}.txt"), bytes.as_bytes(), &[]).await;
-            let id = made["id"].as_str().unwrap().to_owned();
-            files.push((ticket.clone(), id, bytes.into_bytes()));
-        }
-    }
+    let files = tickets_with_files(&base, &admin, &dana).await;
     let (ticket, file, bytes) = &files[0];
     let mut signed = vec![(signed_url(&base, &admin, ticket, file).await, bytes.clone())];
 
-    // HostUp: a ticket and an upload left pending until a reply carries it.
-    let hostup = format!("{base}/api/v2/support");
-    let body = json!({"subject": "hostup", "message": "hi", "priority": "low",
-                      "departmentSlug": "support"});
-    let hostup_ticket = post_json(&format!("{hostup}/tickets"), &dana, body).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let pending = upload(
-        &format!("{hostup}/attachments"),
-        &dana,
-        "pending.txt",
-        b"carried after the move\n",
-        &[("ticketId", hostup_ticket.as_str())],
-    )
-    .await["attachmentId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (hostup_ticket, pending) = hostup_pending_upload(&base, &dana).await;
 
     let res = Client::new()
         .post(format!("{base}/ui/session"))

@@ -220,6 +220,26 @@ mod tests {
     }
 
     #[test]
+    fn a_snapshot_tells_whether_another_connection_wrote_meanwhile() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.db");
+        let writer = rusqlite::Connection::open(&path).unwrap();
+        writer
+            .execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (x INTEGER);")
+            .unwrap();
+        let reader = crate::store::db::open_sqlite_read_only(&path).unwrap();
+        let reader = Conn::sqlite(&reader);
+
+        let before = begin_snapshot(&reader).unwrap();
+        assert_eq!(end_snapshot(&reader).unwrap(), before, "nobody wrote");
+
+        let before = begin_snapshot(&reader).unwrap();
+        writer.execute("INSERT INTO t VALUES (1)", []).unwrap();
+        assert_eq!(count(&reader, "t").unwrap(), 0, "the snapshot holds");
+        assert_ne!(end_snapshot(&reader).unwrap(), before, "a write is seen");
+    }
+
+    #[test]
     fn every_table_of_the_schema_is_copied() {
         let conn = memory();
         let all: Vec<String> = conn
