@@ -413,6 +413,9 @@ async fn a_sqlite_install_moves_to_postgres_and_serves_everything_it_held() {
         database,
         "the source is left as it was"
     );
+    for side in ["attache.db-wal", "attache.db-shm"] {
+        assert!(!data.join(side).exists(), "{side} left beside the source");
+    }
     let history = cluster.psql(
         database_name(&url),
         "SELECT max(version) FROM refinery_schema_history",

@@ -3,13 +3,13 @@
 //! as they are, and the node's key files (`signing-keys`, `aksk-secret`) into the tables the
 //! nodes share keys in, so that download URLs and AK/SK pairs made before keep working.
 //!
-//! The server must be stopped: the copy is one read snapshot of attache.db, taken read-only,
-//! and it is refused (nothing kept) if anyone wrote to the file while it was being copied. The
+//! The server must be stopped: the copy is one read snapshot of attache.db, on a connection
+//! that cannot write, and it is refused (nothing kept) if anyone wrote to the file while it was being copied. The
 //! target is written in one transaction, so it is either the whole copy or left empty.
 
 use super::*;
 use crate::signing::SigningKey;
-use crate::store::db::open_sqlite_read_only;
+use crate::store::db::open_sqlite_for_reading;
 use crate::store::migrate::{self, Stored};
 use crate::store::signing_keys::{read_keys, read_secret};
 use crate::store::sql::copy::{self, TABLES};
@@ -125,7 +125,7 @@ fn copy_all(source: &Path, tx: &Conn, keys: &KeyFiles, target: &Database) -> Res
     // Checked again under the write lock: another migrate-db may have filled it meanwhile.
     refuse_occupied(&occupied(tx)?, target)
         .context("the target database was written to while migrate-db began")?;
-    let conn = open_sqlite_read_only(source)?;
+    let conn = open_sqlite_for_reading(source)?;
     let from = Conn::sqlite(&conn);
     let version = copy::begin_snapshot(&from).context("taking a read snapshot")?;
     let mut tables = Vec::new();

@@ -295,14 +295,19 @@ impl Db {
     }
 }
 
-/// Opens the SQLite database at `path` read-only, as it is: no pragma, no migration. For
-/// copying it elsewhere (`migrate-db`); a connection that could not write a page.
-pub fn open_sqlite_read_only(path: &Path) -> anyhow::Result<Connection> {
+/// Opens the SQLite database at `path` to read it, as it is: no migration, and `query_only`,
+/// so no statement on it can write. For copying it elsewhere (`migrate-db`). Not opened
+/// `SQLITE_OPEN_READ_ONLY`: such a connection creates the `-wal` and `-shm` files of a stopped
+/// database but cannot remove them when it closes, and would leave them behind owned by
+/// whoever ran the copy.
+pub fn open_sqlite_for_reading(path: &Path) -> anyhow::Result<Connection> {
     use rusqlite::OpenFlags;
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    // Without CREATE: a missing file is an error, not a new empty database.
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags)
-        .with_context(|| format!("opening {} read-only", path.display()))?;
-    conn.busy_timeout(SQL_WAIT)?;
+        .with_context(|| format!("opening {}", path.display()))?;
+    conn.execute_batch("PRAGMA query_only = ON; PRAGMA busy_timeout = 10000;")
+        .with_context(|| format!("opening {} to read", path.display()))?;
     Ok(conn)
 }
 

@@ -227,7 +227,7 @@ mod tests {
         writer
             .execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (x INTEGER);")
             .unwrap();
-        let reader = crate::store::db::open_sqlite_read_only(&path).unwrap();
+        let reader = crate::store::db::open_sqlite_for_reading(&path).unwrap();
         let reader = Conn::sqlite(&reader);
 
         let before = begin_snapshot(&reader).unwrap();
@@ -237,6 +237,8 @@ mod tests {
         writer.execute("INSERT INTO t VALUES (1)", []).unwrap();
         assert_eq!(count(&reader, "t").unwrap(), 0, "the snapshot holds");
         assert_ne!(end_snapshot(&reader).unwrap(), before, "a write is seen");
+        let refused = reader.execute("INSERT INTO t VALUES (2)", params![]);
+        assert!(refused.is_err(), "the reading connection cannot write");
     }
 
     #[test]
