@@ -267,8 +267,8 @@ fn summary(
              storage every node mounts",
         ),
         BlobLocation::Object(_) => out.push_str(&format!(
-            "  - the files stay where they are: start every node with --blob-store {blobs} \
-             and its credentials"
+            "  - the files stay where they are ({blobs}): start every node with the same \
+             --blob-store and its credentials"
         )),
     }
     out
