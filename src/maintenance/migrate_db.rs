@@ -38,6 +38,7 @@ pub fn migrate_db(store: &StoreAt, to: &str) -> Result<String> {
     ensure_store(store)?;
     let source = store.data_dir.join(DATABASE);
     let latest = migrate::latest();
+    migrate::refuse_newer(&source)?;
     match migrate::stored_version(&source)? {
         Stored::Version(v) if v == latest => {}
         stored => bail!(
@@ -59,7 +60,9 @@ pub fn migrate_db(store: &StoreAt, to: &str) -> Result<String> {
             crate::error::Error::Internal(inner) => inner,
             other => anyhow::Error::new(other),
         })
-        .with_context(|| format!("copying into {target}; nothing was kept there"))?;
+        .with_context(|| {
+            format!("copying into {target} (rolled back: it holds attache's empty tables only)")
+        })?;
     Ok(summary(&source, &target, store.blobs, &copied, &keys))
 }
 
