@@ -88,6 +88,48 @@ fn sqlite_counts(data: &Path) -> BTreeMap<String, i64> {
         .collect()
 }
 
+/// Columns of every kind (ids, hashes, numbers, times, NULLs) as text, in a fixed order: the
+/// same queries for both databases, with `hex` as each spells it.
+fn samples(hex: impl Fn(&str) -> String) -> [String; 3] {
+    [
+        format!(
+            "SELECT id, {}, kind, detail, created_at FROM ticket_events ORDER BY id",
+            hex("ticket_id")
+        ),
+        format!(
+            "SELECT {}, {}, prefix, scopes, coalesce(sk_scheme, -1), coalesce(revoked_at, '') \
+             FROM api_keys ORDER BY 1",
+            hex("id"),
+            hex("key_hash")
+        ),
+        format!(
+            "SELECT {}, coalesce({}, ''), sha256, filename, size_bytes, \
+             coalesce(pending_until, '') FROM attachments ORDER BY 1",
+            hex("id"),
+            hex("message_id")
+        ),
+    ]
+}
+
+fn sqlite_sample(data: &Path, sql: &str) -> String {
+    let conn = rusqlite::Connection::open(data.join("attache.db")).unwrap();
+    let mut stmt = conn.prepare(sql).unwrap();
+    let columns = stmt.column_count();
+    let rows = stmt
+        .query_map([], |r| {
+            let cells: Vec<String> = (0..columns)
+                .map(|at| match r.get_ref(at).unwrap() {
+                    rusqlite::types::ValueRef::Integer(i) => i.to_string(),
+                    rusqlite::types::ValueRef::Text(t) => String::from_utf8(t.to_vec()).unwrap(),
+                    other => panic!("{other:?}"),
+                })
+                .collect();
+            Ok(cells.join("|"))
+        })
+        .unwrap();
+    rows.map(Result::unwrap).collect::<Vec<_>>().join("\n")
+}
+
 /// `attache <args> --data-dir <data> --database sqlite`: the single node, whatever database
 /// the other tests run on.
 fn on_sqlite(data: &Path, args: &[&str]) -> (bool, String, String) {
@@ -419,6 +461,18 @@ async fn a_sqlite_install_moves_to_postgres_and_serves_everything_it_held() {
     );
     for side in ["attache.db-wal", "attache.db-shm"] {
         assert!(!data.join(side).exists(), "{side} left beside the source");
+    }
+    let sqlite_queries = samples(|c| format!("coalesce(lower(hex({c})), '')"));
+    let pg_queries = samples(|c| format!("coalesce(encode({c}, 'hex'), '')"));
+    for (ours, theirs) in sqlite_queries.iter().zip(&pg_queries) {
+        let original = sqlite_sample(&data, ours);
+        assert!(!original.is_empty(), "{ours}");
+        let copied = cluster.psql(database_name(&url), theirs);
+        assert_eq!(
+            copied.trim_end(),
+            original,
+            "values copied unchanged: {theirs}"
+        );
     }
     let history = cluster.psql(
         database_name(&url),
