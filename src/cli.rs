@@ -100,6 +100,14 @@ pub enum Command {
         #[arg(long)]
         to: String,
     },
+    /// Copy this install's SQLite database (with its signing keys and AK/SK secret) into an
+    /// empty PostgreSQL database, verifying every table's row count, so that several nodes can
+    /// serve it. Stop the server first. The files stay in --blob-store (see migrate-blobs).
+    MigrateDb {
+        /// The PostgreSQL database to copy into: postgres://user@host:port/dbname
+        #[arg(long)]
+        to: String,
+    },
     /// Manage the keys that sign download URLs.
     #[command(subcommand)]
     Secret(SecretCommand),

@@ -45,6 +45,7 @@ pub fn run(
             let to = BlobLocation::parse(&to, None, |name| std::env::var(name).ok())?;
             print(maintenance::migrate_blobs(&store, &to)?)
         }
+        Command::MigrateDb { to } => print(maintenance::migrate_db(&store, &to)?),
         Command::Secret(SecretCommand::Rotate) if database.is_postgres() => {
             print(signing_keys::rotate_shared(&open_db(data_dir, database)?)?)
         }

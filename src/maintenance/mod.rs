@@ -1,8 +1,8 @@
 //! The store's upkeep, for the command line: fsck, gc, backup, restore and migrate-blobs, each
-//! safe while the server runs, on either blob store. An upload makes sure its content is
-//! stored and inserts its row inside one write transaction (`BEGIN IMMEDIATE`), so whatever
-//! here decides that a blob is an orphan, or which blobs a snapshot names, decides it under
-//! that same lock.
+//! safe while the server runs, on either blob store; and migrate-db, which wants it stopped.
+//! An upload makes sure its content is stored and inserts its row inside one write transaction
+//! (`BEGIN IMMEDIATE`), so whatever here decides that a blob is an orphan, or which blobs a
+//! snapshot names, decides it under that same lock.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
@@ -38,11 +38,13 @@ mod backup;
 mod fsck;
 mod gc;
 mod migrate_blobs;
+mod migrate_db;
 
 pub use backup::{backup, restore};
 pub use fsck::{fsck, FsckReport, Problem};
 pub use gc::gc;
 pub use migrate_blobs::migrate_blobs;
+pub use migrate_db::migrate_db;
 
 /// Refuses a directory that holds no store, rather than creating one in it.
 fn ensure_store(store: &StoreAt) -> Result<()> {

@@ -18,6 +18,7 @@ use super::database::PgManager;
 use crate::error::{Error, Result};
 use crate::store::migrate;
 use crate::store::sql::postgres::off_runtime;
+use crate::store::sql::postgres::PgClient;
 use crate::store::sql::{params, Conn};
 
 pub use super::database::DATABASE_FILE;
@@ -128,6 +129,23 @@ impl Db {
             schema_version,
             postgres: None,
         }
+    }
+
+    /// Runs `job` on the PostgreSQL database at `url` as it is, neither migrated nor changed
+    /// (for `migrate-db`, to look at a target before it migrates it).
+    pub fn inspect_postgres<R: Send>(
+        url: &str,
+        job: impl FnOnce(&Conn) -> crate::store::sql::Result<R> + Send,
+    ) -> anyhow::Result<R> {
+        off_runtime(|| {
+            let manager = PgManager::new(url)?;
+            let client = manager
+                .connect_alone()
+                .with_context(|| format!("connecting to {}", manager.describe()))?;
+            let mut client = PgClient::new(client);
+            let answer = job(&Conn::postgres(client.session()))?;
+            Ok(answer)
+        })
     }
 
     /// A PostgreSQL connection of its own, outside the pool; `None` on SQLite.
@@ -275,6 +293,22 @@ impl Db {
             }
         }
     }
+}
+
+/// Opens the SQLite database at `path` to read it, as it is: no migration, and `query_only`,
+/// so no statement on it can write. For copying it elsewhere (`migrate-db`). Not opened
+/// `SQLITE_OPEN_READ_ONLY`: such a connection creates the `-wal` and `-shm` files of a stopped
+/// database but cannot remove them when it closes, and would leave them behind owned by
+/// whoever ran the copy.
+pub fn open_sqlite_for_reading(path: &Path) -> anyhow::Result<Connection> {
+    use rusqlite::OpenFlags;
+    // Without CREATE: a missing file is an error, not a new empty database.
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)
+        .with_context(|| format!("opening {}", path.display()))?;
+    conn.execute_batch("PRAGMA query_only = ON; PRAGMA busy_timeout = 10000;")
+        .with_context(|| format!("opening {} to read", path.display()))?;
+    Ok(conn)
 }
 
 /// The database holds every ticket, key hash and session: only attache's user may read it.

@@ -44,6 +44,10 @@ fn generate() -> SigningKey {
 }
 
 fn parse(text: &str) -> Option<Keyring> {
+    parse_keys(text).and_then(Keyring::new)
+}
+
+fn parse_keys(text: &str) -> Option<Vec<SigningKey>> {
     let mut keys = Vec::new();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let (kid, secret) = line.trim().split_once(' ')?;
@@ -54,7 +58,32 @@ fn parse(text: &str) -> Option<Keyring> {
             secret: bytes,
         });
     }
-    Keyring::new(keys)
+    Some(keys)
+}
+
+/// The keys of a `signing-keys` file, oldest first, without creating it: `None` when there is
+/// no such file.
+pub fn read_keys(path: &Path) -> io::Result<Option<Vec<SigningKey>>> {
+    let text = match fs::read_to_string(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        text => text?,
+    };
+    parse_keys(&text)
+        .map(Some)
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "malformed signing-keys file"))
+}
+
+/// The secret of a file `load_or_create_secret` made, without creating it: `None` when there
+/// is no such file.
+pub fn read_secret(path: &Path) -> io::Result<Option<[u8; 32]>> {
+    let text = match fs::read_to_string(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        text => text?,
+    };
+    let mut secret = [0u8; 32];
+    hex::decode_to_slice(text.trim(), &mut secret)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "malformed secret file"))?;
+    Ok(Some(secret))
 }
 
 /// A 32-byte server secret kept in its own 0600 file (for example, the one Huawei secret

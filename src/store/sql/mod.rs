@@ -1,6 +1,7 @@
 //! Plain functions over a `&Conn` (SQLite or PostgreSQL): the only SQL in attache.
 
 pub mod attachments;
+pub mod copy;
 pub mod escalations;
 pub mod events;
 pub mod maintenance;

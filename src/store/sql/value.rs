@@ -223,3 +223,16 @@ impl<const N: usize> FromValue for [u8; N] {
         }
     }
 }
+
+/// A column as it is, whatever it holds: for copying rows without knowing their types.
+impl FromValue for Value<'static> {
+    fn from_value(value: ValueRef<'_>) -> Result<Self, String> {
+        Ok(match value {
+            ValueRef::Null => Value::Null,
+            ValueRef::Int(i) => Value::Int(i),
+            ValueRef::Real(r) => Value::Real(r),
+            ValueRef::Text(text) => Value::Text(Cow::Owned(text.to_owned())),
+            ValueRef::Blob(bytes) => Value::Blob(Cow::Owned(bytes.to_vec())),
+        })
+    }
+}
