@@ -94,10 +94,15 @@ fn listen(weak: Weak<Core>) {
             Some(core) => core.open_blobs.forget_all(),
             None => return,
         }
-        let mut notifications = client.notifications();
-        let mut waiting = notifications.timeout_iter(Duration::from_secs(1));
         loop {
-            let next = waiting.next();
+            // A new wait each time: a `TimeoutIter` does not re-arm its timer after it ran
+            // out, so a kept one would return at once ever after, and spin without giving its
+            // runtime a chance to read the socket: notifications stopped arriving after the
+            // first idle second, and the thread took a core.
+            let next = client
+                .notifications()
+                .timeout_iter(Duration::from_secs(1))
+                .next();
             let Some(core) = weak.upgrade() else { return };
             match next {
                 Ok(Some(note)) if note.payload() == EVERYTHING => core.open_blobs.forget_all(),
