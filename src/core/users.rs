@@ -9,6 +9,7 @@ use crate::domain::{now, ApiKey, Role, Scopes, User};
 use crate::error::{Error, Result};
 use crate::ids::Id;
 use crate::store::sql::users as sql;
+use crate::store::sql::Conn;
 use crate::store::Db;
 
 const KEY_PREFIX: &str = "atk_";
@@ -36,7 +37,8 @@ pub(crate) fn generate_secret() -> String {
     format!("{KEY_PREFIX}{body}")
 }
 
-pub fn add_user(db: &Db, name: &str, role: Role) -> Result<User> {
+/// A user name as given, trimmed: 1 to 100 printable characters.
+fn user_name(name: &str) -> Result<&str> {
     let name = name.trim();
     if name.is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
         return Err(Error::invalid(
@@ -45,6 +47,23 @@ pub fn add_user(db: &Db, name: &str, role: Role) -> Result<User> {
             "A user name is 1 to 100 printable characters.",
         ));
     }
+    Ok(name)
+}
+
+/// Records a new user. Call inside a write transaction, after checking the name is free.
+fn insert_user(tx: &Conn, name: &str, role: Role) -> Result<User> {
+    let user = User {
+        id: Id::new(),
+        name: name.to_owned(),
+        role,
+        created_at: now(),
+    };
+    sql::insert_user(tx, &user)?;
+    Ok(user)
+}
+
+pub fn add_user(db: &Db, name: &str, role: Role) -> Result<User> {
+    let name = user_name(name)?;
     db.write_now(|tx| {
         if sql::user_by_name(tx, name)?.is_some() {
             return Err(Error::invalid(
@@ -53,14 +72,7 @@ pub fn add_user(db: &Db, name: &str, role: Role) -> Result<User> {
                 format!("User {name} already exists."),
             ));
         }
-        let user = User {
-            id: Id::new(),
-            name: name.to_owned(),
-            role,
-            created_at: now(),
-        };
-        sql::insert_user(tx, &user)?;
-        Ok(user)
+        insert_user(tx, name, role)
     })
 }
 
@@ -82,13 +94,7 @@ pub fn create_first_admin(db: &Db) -> Result<Option<NewKey>> {
         if sql::count_users(tx)? > 0 {
             return Ok(None);
         }
-        let user = User {
-            id: Id::new(),
-            name: "admin".to_owned(),
-            role: Role::Admin,
-            created_at: now(),
-        };
-        sql::insert_user(tx, &user)?;
+        let user = insert_user(tx, "admin", Role::Admin)?;
         let key = sql::NewKey {
             id: Id::new(),
             user_id: user.id,
@@ -177,26 +183,29 @@ pub(crate) struct Credential<'a> {
 
 pub(crate) fn new_credential(
     db: &Db,
-    user_name: &str,
+    name: &str,
     role: Role,
     scopes: Option<Scopes>,
     label: &str,
     credential: Credential,
 ) -> Result<(User, Scopes)> {
-    let user = match db.run_now(|conn| Ok(sql::user_by_name(conn, user_name.trim())?))? {
-        Some(user) => user,
-        None => add_user(db, user_name, role)?,
-    };
-    let allowed = user.role.allowed_scopes();
-    let scopes = scopes.unwrap_or(allowed);
-    if !scopes.is_subset_of(allowed) {
-        return Err(Error::invalid(
-            "/scopes",
-            "scope_not_allowed",
-            format!("A {} may not hold the admin scope.", user.role.as_str()),
-        ));
-    }
+    let name = user_name(name)?;
+    // One transaction: two commands (or nodes) making the first key of one new user at once
+    // make one user, not one each or an error.
     db.write_now(|tx| {
+        let user = match sql::user_by_name(tx, name)? {
+            Some(user) => user,
+            None => insert_user(tx, name, role)?,
+        };
+        let allowed = user.role.allowed_scopes();
+        let scopes = scopes.unwrap_or(allowed);
+        if !scopes.is_subset_of(allowed) {
+            return Err(Error::invalid(
+                "/scopes",
+                "scope_not_allowed",
+                format!("A {} may not hold the admin scope.", user.role.as_str()),
+            ));
+        }
         let key = sql::NewKey {
             id: Id::new(),
             user_id: user.id,
@@ -207,9 +216,9 @@ pub(crate) fn new_credential(
             created_at: &now(),
             sk_scheme: credential.sk_scheme,
         };
-        Ok(sql::insert_key(tx, &key)?)
-    })?;
-    Ok((user, scopes))
+        sql::insert_key(tx, &key)?;
+        Ok((user, scopes))
+    })
 }
 
 pub fn list_keys(db: &Db, user_name: Option<&str>) -> Result<Vec<ApiKey>> {
