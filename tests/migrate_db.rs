@@ -32,18 +32,6 @@ const TABLES: [&str; 13] = [
     "seen_signatures",
 ];
 
-fn cluster() -> Option<Cluster> {
-    if postgres::bindir().is_none() {
-        assert!(
-            !postgres::required(),
-            "ATTACHE_REQUIRE_POSTGRES=1 but no PostgreSQL server binaries (see .ci/run)"
-        );
-        eprintln!("skipping: no PostgreSQL server binaries (initdb, postgres; see .ci/run)");
-        return None;
-    }
-    Some(postgres::start_cluster())
-}
-
 fn database_name(url: &str) -> &str {
     url.rsplit('/').next().unwrap()
 }
@@ -420,7 +408,9 @@ async fn check_served(server: &Running, before: &Before) {
 
 #[actix_web::test]
 async fn a_sqlite_install_moves_to_postgres_and_serves_everything_it_held() {
-    let Some(cluster) = cluster() else { return };
+    let Some(cluster) = postgres::cluster_or_skip() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let before = make_install(&data).await;
@@ -499,7 +489,9 @@ async fn a_sqlite_install_moves_to_postgres_and_serves_everything_it_held() {
 
 #[actix_web::test]
 async fn a_database_that_holds_data_or_a_directory_without_one_is_refused_unchanged() {
-    let Some(cluster) = cluster() else { return };
+    let Some(cluster) = postgres::cluster_or_skip() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
 
     // A PostgreSQL database some node already serves from.

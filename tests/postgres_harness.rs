@@ -8,19 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use common::postgres::{self, Cluster};
-
-fn cluster() -> Option<Cluster> {
-    if postgres::bindir().is_none() {
-        assert!(
-            !postgres::required(),
-            "ATTACHE_REQUIRE_POSTGRES=1 but no PostgreSQL server binaries (see .ci/run)"
-        );
-        eprintln!("skipping: no PostgreSQL server binaries (initdb, postgres; see .ci/run)");
-        return None;
-    }
-    Some(postgres::start_cluster())
-}
+use common::postgres;
 
 /// migrations-postgres/V<n>__<name>.sql, in version order.
 fn migrations() -> Vec<PathBuf> {
@@ -47,7 +35,9 @@ const TABLES: &str = "SELECT table_name FROM information_schema.tables \
 
 #[test]
 fn migrations_apply_in_order_to_a_database_of_their_own() {
-    let Some(cluster) = cluster() else { return };
+    let Some(cluster) = postgres::cluster_or_skip() else {
+        return;
+    };
     let migrated = cluster.create_database();
     let other = cluster.create_database();
     assert_ne!(migrated, other);
@@ -90,7 +80,9 @@ fn migrations_apply_in_order_to_a_database_of_their_own() {
 
 #[test]
 fn a_failing_statement_fails_the_test() {
-    let Some(cluster) = cluster() else { return };
+    let Some(cluster) = postgres::cluster_or_skip() else {
+        return;
+    };
     let url = cluster.create_database();
     let failed = std::panic::catch_unwind(|| {
         cluster.psql(
@@ -103,7 +95,7 @@ fn a_failing_statement_fails_the_test() {
 
 #[test]
 fn the_server_dies_with_the_thread_that_started_it() {
-    if cluster().is_none() {
+    if postgres::cluster_or_skip().is_none() {
         return;
     }
     let (pid, folder) = std::thread::spawn(|| {
@@ -130,7 +122,9 @@ fn the_server_dies_with_the_thread_that_started_it() {
 
 #[test]
 fn a_stopped_or_killed_cluster_refuses_connections_until_resumed() {
-    let Some(mut cluster) = cluster() else { return };
+    let Some(mut cluster) = postgres::cluster_or_skip() else {
+        return;
+    };
     let url = cluster.create_database();
     let database = database_name(&url);
     cluster.psql(

@@ -6,19 +6,7 @@
 mod common;
 
 use common::binary::attache;
-use common::postgres::{self, Cluster};
-
-fn cluster() -> Option<Cluster> {
-    if postgres::bindir().is_none() {
-        assert!(
-            !postgres::required(),
-            "ATTACHE_REQUIRE_POSTGRES=1 but no PostgreSQL server binaries (see .ci/run)"
-        );
-        eprintln!("skipping: no PostgreSQL server binaries (initdb, postgres; see .ci/run)");
-        return None;
-    }
-    Some(postgres::start_cluster())
-}
+use common::postgres;
 
 fn database_name(url: &str) -> &str {
     url.rsplit('/').next().unwrap()
@@ -33,7 +21,9 @@ fn user_list(url: &str) -> (bool, String, String) {
 
 #[test]
 fn every_migration_is_applied_once_and_recorded_even_by_nodes_starting_together() {
-    let Some(cluster) = cluster() else { return };
+    let Some(cluster) = postgres::cluster_or_skip() else {
+        return;
+    };
     let url = cluster.create_database();
     let started: Vec<_> = (0..4)
         .map(|_| {
@@ -55,7 +45,9 @@ fn every_migration_is_applied_once_and_recorded_even_by_nodes_starting_together(
 
 #[test]
 fn a_database_from_a_newer_attache_is_refused_and_left_unchanged() {
-    let Some(cluster) = cluster() else { return };
+    let Some(cluster) = postgres::cluster_or_skip() else {
+        return;
+    };
     let url = cluster.create_database();
     let name = database_name(&url);
     assert!(user_list(&url).0);
@@ -76,7 +68,9 @@ fn a_database_from_a_newer_attache_is_refused_and_left_unchanged() {
 
 #[test]
 fn a_database_that_does_not_answer_is_a_clear_error_not_a_hang() {
-    let Some(mut cluster) = cluster() else { return };
+    let Some(mut cluster) = postgres::cluster_or_skip() else {
+        return;
+    };
     // The cluster trusts local connections; the password is there to be kept out of messages.
     let url = cluster
         .create_database()

@@ -105,6 +105,20 @@ pub struct Cluster {
 
 /// Starts a new cluster and waits until it accepts connections. It dies with the thread that
 /// started it, so start it on a thread that lives as long as the cluster is used.
+/// A cluster of the test's own; `None` (the test skips, saying so) without PostgreSQL's server
+/// binaries, unless `ATTACHE_REQUIRE_POSTGRES=1` (CI), where that fails the test.
+pub fn cluster_or_skip() -> Option<Cluster> {
+    if bindir().is_none() {
+        assert!(
+            !required(),
+            "ATTACHE_REQUIRE_POSTGRES=1 but no PostgreSQL server binaries (see .ci/run)"
+        );
+        eprintln!("skipping: no PostgreSQL server binaries (initdb, postgres; see .ci/run)");
+        return None;
+    }
+    Some(start_cluster())
+}
+
 pub fn start_cluster() -> Cluster {
     let bin = bindir().expect(
         "no PostgreSQL server binaries (initdb, postgres) in /usr/lib/postgresql/*/bin or \

@@ -5,19 +5,13 @@
 
 use super::{Conn, Result};
 
-/// The tables a snapshot holds, parents before children.
-const TABLES: [&str; 10] = [
-    "meta",
-    "users",
-    "api_keys",
-    "sessions",
-    "tickets",
-    "messages",
-    "ticket_events",
-    "ticket_contacts",
-    "blobs",
-    "attachments",
-];
+/// The tables a snapshot holds, parents before children: all but what the nodes share.
+fn tables() -> impl Iterator<Item = &'static str> + Clone {
+    let shared = ["signing_keys", "server_secrets", "seen_signatures"];
+    super::copy::TABLES
+        .into_iter()
+        .filter(move |table| !shared.contains(table))
+}
 
 /// The schema of snapshot `name` (1 to 64 letters, digits, `-` and `_`: checked by the caller),
 /// quoted.
@@ -29,7 +23,7 @@ fn schema(name: &str) -> String {
 pub fn take(conn: &Conn, name: &str) -> Result<()> {
     let schema = schema(name);
     let mut sql = format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema};");
-    for table in TABLES {
+    for table in tables() {
         sql.push_str(&format!(
             "CREATE TABLE {schema}.{table} AS SELECT * FROM public.{table};"
         ));
@@ -49,8 +43,9 @@ pub fn exists(conn: &Conn, name: &str) -> Result<bool> {
 /// Puts snapshot `name` back in place of the tables' rows. Call in a write transaction.
 pub fn restore(conn: &Conn, name: &str) -> Result<()> {
     let schema = schema(name);
-    let mut sql = format!("TRUNCATE {} RESTART IDENTITY;", TABLES.join(", "));
-    for table in TABLES {
+    let all: Vec<&str> = tables().collect();
+    let mut sql = format!("TRUNCATE {} RESTART IDENTITY;", all.join(", "));
+    for table in all {
         sql.push_str(&format!(
             "INSERT INTO public.{table} SELECT * FROM {schema}.{table};"
         ));
