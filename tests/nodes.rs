@@ -362,6 +362,58 @@ async fn a_key_made_on_one_node_works_on_the_other_until_revoked() {
     }
 }
 
+/// Behind a balancer both nodes see one `Host`: a signed Huawei request that changes something,
+/// served by A, sent again unchanged to B, is refused there too (the signatures served are in
+/// the database), while the pair itself works on B.
+#[actix_web::test]
+async fn an_aksk_request_served_by_one_node_is_refused_when_replayed_to_the_other() {
+    let Some(two) = Two::start() else { return };
+    let (client, a, b) = (&two.client, &two.a.base, &two.b.base);
+    let pair = two
+        .site
+        .attache("a", &["key", "create", "--user", "osm", "--aksk"]);
+    let (ak, sk) = pair.trim().split_once(' ').unwrap();
+    let body = serde_json::to_vec(&serde_json::json!({
+        "simple_description": "Replay me on the other node",
+        "business_type_id": "1",
+    }))
+    .unwrap();
+    let send = |base: &str, headers: &[(String, String)]| {
+        let mut req = client
+            .post(format!("{base}/v2/servicerequest/cases"))
+            .header("Content-Type", "application/json")
+            .body(body.clone());
+        for (name, value) in headers {
+            req = req.header(name, value);
+        }
+        req.send()
+    };
+    let url = format!("{a}/v2/servicerequest/cases");
+    let headers = common::aksk::signed_headers("POST", &url, Some(&body), ak, sk);
+    assert_eq!(
+        send(a, &headers).await.unwrap().status(),
+        200,
+        "served by A"
+    );
+    assert_eq!(
+        send(b, &headers).await.unwrap().status(),
+        401,
+        "the same signed POST, replayed to B with the Host A saw"
+    );
+    let fresh = common::aksk::signed_headers(
+        "POST",
+        &format!("{b}/v2/servicerequest/cases"),
+        Some(&body),
+        ak,
+        sk,
+    );
+    assert_eq!(
+        send(b, &fresh).await.unwrap().status(),
+        200,
+        "a new signature works on B"
+    );
+}
+
 #[actix_web::test]
 async fn a_secret_rotated_on_one_node_signs_on_both() {
     let Some(two) = Two::start() else { return };

@@ -89,3 +89,41 @@ fn a_database_that_does_not_answer_is_a_clear_error_not_a_hang() {
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
 }
+
+/// The sweep (and `gc`) run on one node at a time: while one node's lock holds the duty no
+/// other takes it; released, or with its holder gone (a node killed closes its connection),
+/// the next node does.
+#[actix_web::test]
+async fn a_duty_is_held_by_one_node_at_a_time_and_passes_on_when_its_holder_goes() {
+    use attache::store::duty::{Duty, DutyLock};
+    use attache::store::{Database, Db};
+    let Some(cluster) = postgres::cluster_or_skip() else {
+        return;
+    };
+    let url = cluster.create_database();
+    let db = Db::open(&Database::Postgres(url)).unwrap();
+    let (a, b) = (
+        DutyLock::new(&db, Duty::Sweep),
+        DutyLock::new(&db, Duty::Sweep),
+    );
+    assert!(a.try_take().await.unwrap(), "the first node takes the duty");
+    assert!(
+        !b.try_take().await.unwrap(),
+        "not while another node holds it"
+    );
+    a.release().await.unwrap();
+    assert!(
+        b.try_take().await.unwrap(),
+        "released, the next node takes it"
+    );
+    assert!(!a.try_take().await.unwrap());
+    drop(b);
+    let started = std::time::Instant::now();
+    while !a.try_take().await.unwrap() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "a holder that is gone lets go of the duty"
+        );
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
