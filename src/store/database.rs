@@ -81,6 +81,11 @@ impl PgManager {
     pub fn new(url: &str) -> anyhow::Result<PgManager> {
         let mut config = postgres::Config::from_str(url).context("reading the PostgreSQL URL")?;
         config.application_name("attache");
+        // Notices ("relation … already exists, skipping" from the migrations' history table
+        // at every start) are the database talking to itself: debug lines, not info.
+        config.notice_callback(
+            |notice| tracing::debug!(notice = %notice.message(), "PostgreSQL notice"),
+        );
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(std::time::Duration::from_secs(10));
         }
