@@ -45,13 +45,14 @@ pub struct Cli {
     pub blob_store: String,
 
     /// Where the metadata lives: `sqlite` (the file attache.db in the data directory) or
-    /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DBNAME`, which several nodes can share (better:
-    /// the password in PGPASSWORD-free form via ATTACHE_DATABASE, not on the command line).
+    /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DBNAME`, which several nodes can share (give a
+    /// password through ATTACHE_DATABASE, not on the command line; --help never shows it).
     #[arg(
         long,
         global = true,
         env = "ATTACHE_DATABASE",
-        default_value = "sqlite"
+        default_value = "sqlite",
+        hide_env_values = true
     )]
     pub database: String,
 

@@ -245,6 +245,10 @@ impl From<postgres::Error> for Error {
                 "invalid_text",
                 "Text may not contain the NUL character (U+0000).",
             ),
+            // Another node held the write lock past `lock_timeout`: this request did nothing.
+            Some(&SqlState::LOCK_NOT_AVAILABLE) => Error::Busy {
+                retry_after: RETRY_BUSY,
+            },
             // The server went away or is starting or stopping: this request was not done;
             // another attempt may reach it again.
             Some(&SqlState::ADMIN_SHUTDOWN | &SqlState::CANNOT_CONNECT_NOW) => Error::Busy {
@@ -269,9 +273,14 @@ impl From<crate::store::sql::Error> for Error {
     }
 }
 
+/// r2d2's only error: no connection within its timeout (every one busy, or the database not
+/// answering). The request was not started; retrying later may work.
 impl From<r2d2::Error> for Error {
     fn from(err: r2d2::Error) -> Self {
-        Error::Internal(err.into())
+        tracing::warn!(error = %err, "no database connection");
+        Error::Busy {
+            retry_after: RETRY_BUSY,
+        }
     }
 }
 

@@ -537,3 +537,19 @@ async fn an_ephemeral_server_writes_its_url_and_leaves_nothing_behind() {
     assert!(wait_for_exit(&mut server, Duration::from_secs(30)).success());
     assert!(!std::path::Path::new(&data).exists(), "{data} was removed");
 }
+
+/// `--help` shows which variables the flags read, but never the database URL's password.
+#[test]
+fn help_never_shows_the_database_password() {
+    let out = std::process::Command::new(common::binary::BIN)
+        .arg("--help")
+        .env(
+            "ATTACHE_DATABASE",
+            "postgres://attache:hunter2-secret@db.internal/attache",
+        )
+        .output()
+        .unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    assert!(help.contains("ATTACHE_DATABASE"), "{help}");
+    assert!(!help.contains("hunter2-secret"), "{help}");
+}

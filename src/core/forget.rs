@@ -20,6 +20,9 @@ use crate::ids::Id;
 use crate::store::sql::params;
 
 const CHANNEL: &str = "attache_forget";
+/// Quiet seconds after which the listening connection checks that it still reaches the
+/// database.
+const PING_AFTER: u32 = 15;
 /// What a notification says for "everything" (a sweep, a restored snapshot).
 const EVERYTHING: &str = "*";
 
@@ -94,7 +97,18 @@ fn listen(weak: Weak<Core>) {
             Some(core) => core.open_blobs.forget_all(),
             None => return,
         }
+        let mut quiet = 0u32;
         loop {
+            // A connection that only reads never learns that its peer is gone (a failover, a
+            // firewall dropping idle connections): after PING_AFTER quiet seconds it asks
+            // something, and a broken one is made again, forgetting everything.
+            if quiet >= PING_AFTER {
+                quiet = 0;
+                if let Err(err) = client.simple_query("SELECT 1") {
+                    tracing::warn!(error = %err, "the connection that listens for other nodes' deletions broke; reconnecting");
+                    break;
+                }
+            }
             // A new wait each time: a `TimeoutIter` does not re-arm its timer after it ran
             // out, so a kept one would return at once ever after, and spin without giving its
             // runtime a chance to read the socket: notifications stopped arriving after the
@@ -110,7 +124,7 @@ fn listen(weak: Weak<Core>) {
                     Some(id) => core.open_blobs.forget(id),
                     None => core.open_blobs.forget_all(),
                 },
-                Ok(None) => {}
+                Ok(None) => quiet += 1,
                 Err(err) => {
                     tracing::warn!(error = %err, "the connection that listens for other nodes' deletions broke; reconnecting");
                     break;

@@ -85,6 +85,14 @@ impl Core {
             LiveKeyring::open(&dir.join(SIGNING_KEYS)).context("loading signing-keys")?
         };
         let aksk_secret = aksk_secret(&db, dir)?;
+        if db.is_postgres() && matches!(config.blob_store, crate::store::blobs::BlobLocation::Local)
+        {
+            tracing::warn!(
+                "the metadata is in PostgreSQL but the files are in this node's data directory: \
+                 other nodes on the same database cannot serve them; give every node one \
+                 --blob-store (README: Running several nodes)"
+            );
+        }
         metrics.set_build_info(db.schema_version);
         Ok(Arc::new(Core {
             config,

@@ -4,12 +4,18 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::time::Duration;
 
 use anyhow::{bail, Context};
 use postgres::config::Host;
 use postgres::NoTls;
 
 use super::sql::postgres::PgClient;
+
+/// How long a statement waits for a lock in PostgreSQL (the write lock above all).
+const LOCK_WAIT: Duration = Duration::from_secs(15);
+/// How long PostgreSQL keeps a transaction that does nothing open.
+const IDLE_IN_TRANSACTION: Duration = Duration::from_secs(60);
 
 /// The database's file name in the data directory.
 pub const DATABASE_FILE: &str = "attache.db";
@@ -87,8 +93,19 @@ impl PgManager {
             |notice| tracing::debug!(notice = %notice.message(), "PostgreSQL notice"),
         );
         if config.get_connect_timeout().is_none() {
-            config.connect_timeout(std::time::Duration::from_secs(10));
+            config.connect_timeout(Duration::from_secs(10));
         }
+        // A node that stalls holding the write lock (paused, cut off) must not stop every
+        // node's writes until TCP gives up on it: a write waits at most LOCK_WAIT for the lock
+        // (then 503 busy), an open transaction left idle is ended by the server, and a dead
+        // peer is noticed within a minute or so.
+        let options = config.get_options().unwrap_or_default().to_owned();
+        config.options(&format!(
+            "{options} -c lock_timeout={}s -c idle_in_transaction_session_timeout={}s",
+            LOCK_WAIT.as_secs(),
+            IDLE_IN_TRANSACTION.as_secs()
+        ));
+        config.keepalives_idle(Duration::from_secs(30));
         Ok(PgManager { config })
     }
 

@@ -20,6 +20,8 @@ const MIGRATION_LOCK: i64 = 0x6174_7461_6368_6502;
 pub fn migrate(client: &mut Client) -> Result<Migrated> {
     let migrations = embedded::migrations::runner().get_migrations().clone();
     let to = latest_of(&migrations);
+    // Another node may migrate for longer than the connection's lock_timeout: wait it out.
+    client.batch_execute("SET lock_timeout = 0")?;
     client.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])?;
     let result = (|| {
         let from = stored(client)?;
@@ -45,6 +47,7 @@ pub fn migrate(client: &mut Client) -> Result<Migrated> {
         })
     })();
     client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])?;
+    client.batch_execute("RESET lock_timeout")?;
     result
 }
 

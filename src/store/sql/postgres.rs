@@ -113,7 +113,7 @@ impl PgSession<'_> {
             Target::Client(client) => client.prepare(&text),
             Target::Transaction(tx) => tx.prepare(&text),
         };
-        let statement = prepared.inspect_err(|err| eprintln!("DEBUG prepare {err}: {text}"))?;
+        let statement = prepared?;
         if self.statements.len() >= STATEMENTS {
             self.statements.clear();
         }

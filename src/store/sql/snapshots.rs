@@ -13,10 +13,16 @@ fn tables() -> impl Iterator<Item = &'static str> + Clone {
         .filter(move |table| !shared.contains(table))
 }
 
-/// The schema of snapshot `name` (1 to 64 letters, digits, `-` and `_`: checked by the caller),
-/// quoted.
+/// The schema of snapshot `name`: named by a hash of the name, since a snapshot's name (up to
+/// 64 characters) is longer than PostgreSQL keeps of an identifier (63 bytes).
+fn schema_name(name: &str) -> String {
+    use sha2::Digest;
+    let hash = hex::encode(sha2::Sha256::digest(name.as_bytes()));
+    format!("attache_snapshot_{}", &hash[..40])
+}
+
 fn schema(name: &str) -> String {
-    format!("\"attache_snapshot_{name}\"")
+    format!("\"{}\"", schema_name(name))
 }
 
 /// Copies the tables into snapshot `name`, replacing an older one. Call in a write transaction.
@@ -32,7 +38,7 @@ pub fn take(conn: &Conn, name: &str) -> Result<()> {
 }
 
 pub fn exists(conn: &Conn, name: &str) -> Result<bool> {
-    let schema = format!("attache_snapshot_{name}");
+    let schema = schema_name(name);
     conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM information_schema.schemata WHERE schema_name = ?1)",
         super::params![schema],
