@@ -15,22 +15,8 @@ use reqwest::multipart::{Form, Part};
 use reqwest::Client;
 use serde_json::{json, Value};
 
-/// The tables migrate-db copies (and the only ones besides refinery's history).
-const TABLES: [&str; 13] = [
-    "meta",
-    "users",
-    "api_keys",
-    "tickets",
-    "messages",
-    "ticket_events",
-    "ticket_contacts",
-    "blobs",
-    "attachments",
-    "sessions",
-    "signing_keys",
-    "server_secrets",
-    "seen_signatures",
-];
+/// The tables migrate-db copies; `migrate_db_copies_every_table` checks they are all there are.
+const TABLES: [&str; 13] = attache::store::sql::copy::TABLES;
 
 fn database_name(url: &str) -> &str {
     url.rsplit('/').next().unwrap()
@@ -532,4 +518,30 @@ async fn a_database_that_holds_data_or_a_directory_without_one_is_refused_unchan
     let (ok, _, err) = migrate_db(&data, "sqlite");
     assert!(!ok);
     assert!(err.contains("postgres://"), "{err}");
+}
+
+/// Every table the migrations make (but refinery's history) is in the list migrate-db copies:
+/// a table added by a later migration and not copied fails here.
+#[test]
+fn migrate_db_copies_every_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let (ok, _, err) =
+        common::binary::attache(&["user", "list", "--data-dir", data, "--database", "sqlite"]);
+    assert!(ok, "{err}");
+    let conn = rusqlite::Connection::open(dir.path().join("attache.db")).unwrap();
+    let mut made: Vec<String> = conn
+        .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
+                  AND name != 'refinery_schema_history'",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    made.sort();
+    let mut copied: Vec<String> = TABLES.iter().map(|t| t.to_string()).collect();
+    copied.sort();
+    assert_eq!(made, copied);
 }

@@ -12,12 +12,10 @@
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use postgres::fallible_iterator::FallibleIterator;
-
 use crate::core::Core;
 use crate::error::Result;
 use crate::ids::Id;
-use crate::store::sql::params;
+use crate::store::notices::{self, Listener};
 
 const CHANNEL: &str = "attache_forget";
 /// Quiet seconds after which the listening connection checks that it still reaches the
@@ -45,12 +43,7 @@ async fn announce(core: &Core, payloads: Vec<String>) -> Result<()> {
         return Ok(());
     }
     core.db
-        .run(move |conn| {
-            for payload in &payloads {
-                conn.execute("SELECT pg_notify(?1, ?2)", params![CHANNEL, payload])?;
-            }
-            Ok(())
-        })
+        .run(move |conn| notices::announce(conn, CHANNEL, &payloads))
         .await
 }
 
@@ -73,20 +66,19 @@ fn listen(weak: Weak<Core>) {
     let mut failures = 0u32;
     loop {
         let Some(core) = weak.upgrade() else { return };
-        let Some(connected) = core.db.connect_alone() else {
+        let Some(connected) = Listener::connect(&core.db, CHANNEL) else {
             return;
         };
         drop(core);
-        let mut client = match connected.and_then(|mut client| {
-            client.batch_execute(&format!("LISTEN {CHANNEL}"))?;
-            Ok(client)
-        }) {
-            Ok(client) => client,
+        let mut listener = match connected {
+            Ok(listener) => listener,
             Err(err) => {
                 failures += 1;
                 if failures == 1 || failures.is_multiple_of(60) {
                     tracing::warn!(error = %err, "listening for other nodes' deletions failed; retrying");
                 }
+                // Between attempts while the database does not answer: once a second, not a
+                // busy loop (this is a thread of its own, not an async worker).
                 std::thread::sleep(Duration::from_secs(1));
                 continue;
             }
@@ -99,28 +91,18 @@ fn listen(weak: Weak<Core>) {
         }
         let mut quiet = 0u32;
         loop {
-            // A connection that only reads never learns that its peer is gone (a failover, a
-            // firewall dropping idle connections): after PING_AFTER quiet seconds it asks
-            // something, and a broken one is made again, forgetting everything.
             if quiet >= PING_AFTER {
                 quiet = 0;
-                if let Err(err) = client.simple_query("SELECT 1") {
+                if let Err(err) = listener.ping() {
                     tracing::warn!(error = %err, "the connection that listens for other nodes' deletions broke; reconnecting");
                     break;
                 }
             }
-            // A new wait each time: a `TimeoutIter` does not re-arm its timer after it ran
-            // out, so a kept one would return at once ever after, and spin without giving its
-            // runtime a chance to read the socket: notifications stopped arriving after the
-            // first idle second, and the thread took a core.
-            let next = client
-                .notifications()
-                .timeout_iter(Duration::from_secs(1))
-                .next();
+            let next = listener.next(Duration::from_secs(1));
             let Some(core) = weak.upgrade() else { return };
             match next {
-                Ok(Some(note)) if note.payload() == EVERYTHING => core.open_blobs.forget_all(),
-                Ok(Some(note)) => match Id::parse_uuid(note.payload()) {
+                Ok(Some(payload)) if payload == EVERYTHING => core.open_blobs.forget_all(),
+                Ok(Some(payload)) => match Id::parse_uuid(&payload) {
                     Some(id) => core.open_blobs.forget(id),
                     None => core.open_blobs.forget_all(),
                 },

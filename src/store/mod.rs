@@ -6,6 +6,7 @@ pub mod database;
 pub mod db;
 pub mod duty;
 pub mod migrate;
+pub mod notices;
 pub mod signing_keys;
 pub mod sql;
 
